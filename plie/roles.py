@@ -1,0 +1,93 @@
+"""The five roles of the PLIE and the permissions each one holds.
+
+A role is a Django group. This table is the single source of truth for what each group may
+do; ``sync_role_groups`` (run after every ``migrate``) makes the groups match it, so that the
+permissions of a model added by a later migration reach the right roles without hand work.
+Least privilege: a role gets only what its daily work needs.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    REFERENT = "referent", "Référent(e) de parcours"
+    CHARGE_MISSION = "charge_mission", "Chargé(e) de mission emploi-formation"
+    COORDINATRICE = "coordinatrice", "Coordinatrice"
+    AUDITEUR_FSE = "auditeur_fse", "Auditeur FSE"
+    ADMINISTRATEUR = "administrateur", "Administrateur"
+
+    @property
+    def group_name(self):
+        return self.label
+
+    @property
+    def start_url_name(self):
+        return f"espace_{self.value}"
+
+    @property
+    def start_permission(self):
+        return f"plie.{START_PERMISSIONS[self]}"
+
+
+START_PERMISSIONS = {
+    Role.REFERENT: "espace_referent",
+    Role.CHARGE_MISSION: "espace_charge_mission",
+    Role.COORDINATRICE: "espace_coordination",
+    Role.AUDITEUR_FSE: "espace_audit_fse",
+    Role.ADMINISTRATEUR: "espace_administration",
+}
+
+_REFERENCE_MODELS = ["commune", "quartierprioritaire", "niveauformation", "typecontrat", "metierrome"]
+
+
+def _crud(app_label, model, actions=("view", "add", "change", "delete")):
+    return [f"{app_label}.{action}_{model}" for action in actions]
+
+
+ROLE_PERMISSIONS = {
+    Role.REFERENT: [
+        "plie.espace_referent",
+        *_crud("participants", "participant", ("view", "add", "change")),
+        "offres.view_offre",
+        *_crud("entreprises", "entreprise", ("view", "add", "change")),
+    ],
+    Role.CHARGE_MISSION: [
+        "plie.espace_charge_mission",
+        *_crud("offres", "offre"),
+        *_crud("entreprises", "entreprise", ("view", "add", "change")),
+    ],
+    Role.COORDINATRICE: [
+        "plie.espace_coordination",
+        *_crud("participants", "participant", ("view", "change")),
+        "offres.view_offre",
+        "entreprises.view_entreprise",
+    ],
+    Role.AUDITEUR_FSE: [
+        "plie.espace_audit_fse",
+    ],
+    Role.ADMINISTRATEUR: [
+        "plie.espace_administration",
+        *_crud("plie", "user"),
+        "auth.view_group",
+        *[perm for model in _REFERENCE_MODELS for perm in _crud("plie", model)],
+    ],
+}
+
+
+def sync_role_groups(using="default", **kwargs):
+    """Create the role groups and give each exactly the permissions of ``ROLE_PERMISSIONS``.
+
+    Permissions whose model does not exist yet are skipped; they are granted by the
+    ``migrate`` that creates them.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role.group_name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(
+                Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

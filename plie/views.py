@@ -1,0 +1,96 @@
+"""Start pages: each role lands on the list of its work of the day."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.generic import ListView, TemplateView
+
+from offres.selectors import offres_a_qualifier
+from participants.selectors import caseload, charge_des_referents, chiffres_du_mois
+
+from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, TypeContrat
+from .roles import Role
+
+
+class RolePageMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """A page for one or more roles: anonymous visitors go to the login page, others get 403."""
+
+    raise_exception = False  # anonymous → login; authenticated without the permission → 403
+
+
+def accueil(request):
+    """Send each person to the start page of their main role."""
+    if not request.user.is_authenticated:
+        return redirect("connexion")
+    role = request.user.role
+    if role is None:
+        raise PermissionDenied("Votre compte n'a pas encore de rôle : demandez-en un à l'administrateur.")
+    return redirect(role.start_url_name)
+
+
+class EspaceReferent(RolePageMixin, ListView):
+    permission_required = Role.REFERENT.start_permission
+    template_name = "plie/espace_referent.html"
+    paginate_by = 25
+    context_object_name = "participants"
+
+    def get_queryset(self):
+        return caseload(self.request.user)
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["plie/_caseload.html"]
+        return [self.template_name]
+
+
+class EspaceChargeMission(RolePageMixin, ListView):
+    permission_required = Role.CHARGE_MISSION.start_permission
+    template_name = "plie/espace_charge_mission.html"
+    paginate_by = 25
+    context_object_name = "offres"
+
+    def get_queryset(self):
+        return offres_a_qualifier()
+
+
+class EspaceCoordination(RolePageMixin, TemplateView):
+    permission_required = Role.COORDINATRICE.start_permission
+    template_name = "plie/espace_coordination.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        return super().get_context_data(
+            today=today, chiffres=chiffres_du_mois(today), referents=charge_des_referents(), **kwargs
+        )
+
+
+class EspaceAuditFse(RolePageMixin, TemplateView):
+    permission_required = Role.AUDITEUR_FSE.start_permission
+    template_name = "plie/espace_audit_fse.html"
+
+
+class EspaceAdministration(RolePageMixin, TemplateView):
+    permission_required = Role.ADMINISTRATEUR.start_permission
+    template_name = "plie/espace_administration.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        groups = {
+            group.name: group.nb
+            for group in Group.objects.annotate(nb=Count("user")).filter(name__in=[r.group_name for r in Role])
+        }
+        referentiels = [
+            ("Communes du territoire en vigueur", Commune.objects.valides_le(today).count(), "commune"),
+            ("Quartiers prioritaires en vigueur", QuartierPrioritaire.objects.valides_le(today).count(), "quartierprioritaire"),
+            ("Niveaux de formation", NiveauFormation.objects.count(), "niveauformation"),
+            ("Types de contrat", TypeContrat.objects.count(), "typecontrat"),
+            ("Métiers ROME", MetierRome.objects.count(), "metierrome"),
+        ]
+        return super().get_context_data(
+            comptes=[(role.label, groups.get(role.group_name, 0)) for role in Role],
+            referentiels=referentiels,
+            **kwargs,
+        )
