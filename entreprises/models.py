@@ -45,9 +45,7 @@ class Entreprise(models.Model):
         verbose_name_plural = "entreprises"
         ordering = ["nom"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["siret"], condition=~models.Q(siret=""), name="entreprise_siret_unique"
-            ),
+            models.UniqueConstraint(fields=["siret"], condition=~models.Q(siret=""), name="entreprise_siret_unique"),
         ]
 
     def __str__(self):

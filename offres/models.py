@@ -27,7 +27,12 @@ class Offre(models.Model):
     heures_hebdo = models.DecimalField("heures hebdomadaires", max_digits=4, decimal_places=1, null=True, blank=True)
     salaire = models.CharField(max_length=150, blank=True)
     metier_rome = models.ForeignKey(
-        "plie.MetierRome", on_delete=models.PROTECT, null=True, blank=True, related_name="offres", verbose_name="métier ROME"
+        "plie.MetierRome",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offres",
+        verbose_name="métier ROME",
     )
     nb_postes = models.PositiveSmallIntegerField("nombre de postes", default=1)
     date_publication = models.DateField("date de publication")

@@ -38,4 +38,12 @@ class MotifSortie(models.TextChoices):
 
     @classmethod
     def positives(cls):
-        return [cls.CDI, cls.INTERIM, cls.CDD, cls.FORMATION_QUALIFIANTE, cls.CREATION, cls.CONTRAT_AIDE, cls.SENIOR_ACI]
+        return [
+            cls.CDI,
+            cls.INTERIM,
+            cls.CDD,
+            cls.FORMATION_QUALIFIANTE,
+            cls.CREATION,
+            cls.CONTRAT_AIDE,
+            cls.SENIOR_ACI,
+        ]

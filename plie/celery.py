@@ -1,6 +1,7 @@
 """Celery application: configuration comes from Django settings (CELERY_* keys)."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -9,3 +10,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plie.settings")
 app = Celery("plie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _prepare_embedded_broker(sender, **kwargs):
+    """The embedded (file-system) broker needs its folders before the first message."""
+    if sender.conf.broker_url == "filesystem://":
+        options = sender.conf.broker_transport_options
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            if options.get(key):
+                Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.urls import reverse
 
-from .roles import Role
-
 
 def navigation(request):
     """The navigation of the signed-in person: the start page of each of their roles."""

@@ -48,7 +48,9 @@ def charger_quartiers_prioritaires(QuartierPrioritaire, Commune):
 
 def charger_niveaux_formation(NiveauFormation):
     for row in _json("niveaux_formation.json"):
-        NiveauFormation.objects.update_or_create(code=row["code"], defaults={k: v for k, v in row.items() if k != "code"})
+        NiveauFormation.objects.update_or_create(
+            code=row["code"], defaults={k: v for k, v in row.items() if k != "code"}
+        )
 
 
 def charger_types_contrat(TypeContrat):
@@ -90,7 +92,9 @@ def lire_rome_csv(text):
         code = (row[keys["code_rome"]] or "").strip().upper()
         libelle = (row[keys["libelle_rome"]] or "").strip()
         if not (len(code) == 5 and code[0].isalpha() and code[1:].isdigit()):
-            raise FichierRomeInvalide(f"ligne {line}, colonne code_rome : « {code} » n'est pas un code ROME (ex. K2204).")
+            raise FichierRomeInvalide(
+                f"ligne {line}, colonne code_rome : « {code} » n'est pas un code ROME (ex. K2204)."
+            )
         if not libelle:
             raise FichierRomeInvalide(f"ligne {line}, colonne libelle_rome : libellé vide.")
         rows.setdefault(code, (code, libelle, code[0]))  # the official file repeats a code per appellation

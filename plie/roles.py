@@ -87,7 +87,5 @@ def sync_role_groups(using="default", **kwargs):
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
-            wanted.extend(
-                Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename)
-            )
+            wanted.extend(Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)

@@ -84,7 +84,11 @@ class EspaceAdministration(RolePageMixin, TemplateView):
         }
         referentiels = [
             ("Communes du territoire en vigueur", Commune.objects.valides_le(today).count(), "commune"),
-            ("Quartiers prioritaires en vigueur", QuartierPrioritaire.objects.valides_le(today).count(), "quartierprioritaire"),
+            (
+                "Quartiers prioritaires en vigueur",
+                QuartierPrioritaire.objects.valides_le(today).count(),
+                "quartierprioritaire",
+            ),
             ("Niveaux de formation", NiveauFormation.objects.count(), "niveauformation"),
             ("Types de contrat", TypeContrat.objects.count(), "typecontrat"),
             ("Métiers ROME", MetierRome.objects.count(), "metierrome"),

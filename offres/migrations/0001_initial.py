@@ -5,40 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('entreprises', '0001_initial'),
-        ('plie', '0001_initial'),
+        ("entreprises", "0001_initial"),
+        ("plie", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Offre',
+            name="Offre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('intitule', models.CharField(max_length=250, verbose_name='intitulé')),
-                ('description', models.TextField(blank=True)),
-                ('employeur', models.CharField(blank=True, max_length=200, verbose_name="employeur (tel qu'annoncé)")),
-                ('duree_mois', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='durée (mois)')),
-                ('heures_hebdo', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='heures hebdomadaires')),
-                ('salaire', models.CharField(blank=True, max_length=150)),
-                ('nb_postes', models.PositiveSmallIntegerField(default=1, verbose_name='nombre de postes')),
-                ('date_publication', models.DateField(verbose_name='date de publication')),
-                ('date_expiration', models.DateField(blank=True, null=True, verbose_name="date d'expiration")),
-                ('statut', models.CharField(choices=[('collectee', 'Collectée'), ('qualifiee', 'Qualifiée'), ('ecartee', 'Écartée'), ('diffusee', 'Diffusée'), ('cloturee', 'Clôturée')], default='collectee', max_length=10)),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='offres', to='plie.commune', verbose_name='lieu de travail')),
-                ('entreprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='offres', to='entreprises.entreprise')),
-                ('metier_rome', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='offres', to='plie.metierrome', verbose_name='métier ROME')),
-                ('type_contrat', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offres', to='plie.typecontrat', verbose_name='type de contrat')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("intitule", models.CharField(max_length=250, verbose_name="intitulé")),
+                ("description", models.TextField(blank=True)),
+                ("employeur", models.CharField(blank=True, max_length=200, verbose_name="employeur (tel qu'annoncé)")),
+                ("duree_mois", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="durée (mois)")),
+                (
+                    "heures_hebdo",
+                    models.DecimalField(
+                        blank=True, decimal_places=1, max_digits=4, null=True, verbose_name="heures hebdomadaires"
+                    ),
+                ),
+                ("salaire", models.CharField(blank=True, max_length=150)),
+                ("nb_postes", models.PositiveSmallIntegerField(default=1, verbose_name="nombre de postes")),
+                ("date_publication", models.DateField(verbose_name="date de publication")),
+                ("date_expiration", models.DateField(blank=True, null=True, verbose_name="date d'expiration")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("collectee", "Collectée"),
+                            ("qualifiee", "Qualifiée"),
+                            ("ecartee", "Écartée"),
+                            ("diffusee", "Diffusée"),
+                            ("cloturee", "Clôturée"),
+                        ],
+                        default="collectee",
+                        max_length=10,
+                    ),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offres",
+                        to="plie.commune",
+                        verbose_name="lieu de travail",
+                    ),
+                ),
+                (
+                    "entreprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="offres",
+                        to="entreprises.entreprise",
+                    ),
+                ),
+                (
+                    "metier_rome",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offres",
+                        to="plie.metierrome",
+                        verbose_name="métier ROME",
+                    ),
+                ),
+                (
+                    "type_contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offres",
+                        to="plie.typecontrat",
+                        verbose_name="type de contrat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "offre d'emploi",
-                'verbose_name_plural': "offres d'emploi",
-                'ordering': ['-date_publication', '-id'],
-                'indexes': [models.Index(fields=['statut', '-date_publication'], name='offres_offr_statut_0e8eba_idx')],
+                "verbose_name": "offre d'emploi",
+                "verbose_name_plural": "offres d'emploi",
+                "ordering": ["-date_publication", "-id"],
+                "indexes": [models.Index(fields=["statut", "-date_publication"], name="offres_offr_statut_0e8eba_idx")],
             },
         ),
     ]

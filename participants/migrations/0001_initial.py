@@ -6,56 +6,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('plie', '0001_initial'),
+        ("plie", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifiant', models.CharField(help_text="Identifiant stable, repris de l'outil précédent le cas échéant.", max_length=50, unique=True)),
-                ('nom', models.CharField(max_length=150)),
-                ('prenom', models.CharField(max_length=150, verbose_name='prénom')),
-                ('sexe', models.CharField(choices=[('F', 'Femme'), ('M', 'Homme')], max_length=1)),
-                ('date_naissance', models.DateField(verbose_name='date de naissance')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse e-mail')),
-                ('telephone', models.CharField(blank=True, max_length=20, verbose_name='téléphone')),
-                ('adresse', models.CharField(blank=True, max_length=250)),
-                ('autorisation_travail', models.BooleanField(default=False, verbose_name='autorisation de travail en France')),
-                ('consentement', models.BooleanField(default=False, verbose_name='souhaite entrer dans un parcours intégré')),
-                ('consentement_date', models.DateField(blank=True, null=True, verbose_name='date du consentement')),
-                ('qualification_insuffisante', models.BooleanField(default=False, verbose_name='qualification insuffisante ou inadaptée, ou compétences de base non maîtrisées')),
-                ('sans_activite_depuis', models.DateField(blank=True, help_text='Vide : en activité.', null=True, verbose_name='sans activité professionnelle depuis')),
-                ('minima_sociaux', models.CharField(blank=True, choices=[('', 'Aucun'), ('RSA', 'RSA'), ('ASS', 'ASS'), ('AAH', 'AAH'), ('AUTRE', 'Autre minimum social')], default='', max_length=10, verbose_name='minimum social perçu')),
-                ('situation_familiale_complexe', models.BooleanField(default=False, verbose_name='situation familiale complexe')),
-                ('mobilite_logement', models.BooleanField(default=False, verbose_name='problèmes de mobilité ou de logement')),
-                ('sante_handicap', models.BooleanField(default=False, verbose_name='problèmes de santé ou handicap')),
-                ('suivi_cap_emploi', models.BooleanField(default=False, verbose_name='accompagné par Cap emploi')),
-                ('sous_main_justice', models.BooleanField(default=False, verbose_name='sous mandat de justice')),
-                ('statut', models.CharField(choices=[('candidat', 'Candidat'), ('entre', 'Entré (en accompagnement)'), ('sorti', 'Sorti')], default='candidat', max_length=10)),
-                ('date_candidature', models.DateField(verbose_name='date de candidature')),
-                ('date_entree', models.DateField(blank=True, null=True, verbose_name="date d'entrée")),
-                ('date_sortie', models.DateField(blank=True, null=True, verbose_name='date de sortie')),
-                ('motif_sortie', models.CharField(blank=True, choices=[('CDI', 'Sortie positive : CDI'), ('INTERIM', 'Sortie positive : intérim'), ('CDD', 'Sortie positive : CDD'), ('FORMATION_QUALIFIANTE', 'Sortie positive : formation qualifiante'), ('CREATION', "Sortie positive : création ou reprise d'activité"), ('CONTRAT_AIDE', 'Sortie positive : contrat aidé'), ('SENIOR_ACI', 'Sortie positive : senior en ACI'), ('ABANDON', 'Abandon'), ('DEMENAGEMENT', 'Déménagement hors du territoire'), ('SANTE', 'Raisons de santé'), ('FIN_SANS_SOLUTION', 'Fin de parcours sans solution'), ('AUTRE', 'Autre motif')], max_length=30, verbose_name='motif de sortie')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participants', to='plie.commune', verbose_name='commune de résidence')),
-                ('niveau_formation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plie.niveauformation', verbose_name='niveau de formation')),
-                ('quartier_prioritaire', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='participants', to='plie.quartierprioritaire', verbose_name='quartier prioritaire (QPV)')),
-                ('referent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='participants_suivis', to=settings.AUTH_USER_MODEL, verbose_name='référent unique')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "identifiant",
+                    models.CharField(
+                        help_text="Identifiant stable, repris de l'outil précédent le cas échéant.",
+                        max_length=50,
+                        unique=True,
+                    ),
+                ),
+                ("nom", models.CharField(max_length=150)),
+                ("prenom", models.CharField(max_length=150, verbose_name="prénom")),
+                ("sexe", models.CharField(choices=[("F", "Femme"), ("M", "Homme")], max_length=1)),
+                ("date_naissance", models.DateField(verbose_name="date de naissance")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="adresse e-mail")),
+                ("telephone", models.CharField(blank=True, max_length=20, verbose_name="téléphone")),
+                ("adresse", models.CharField(blank=True, max_length=250)),
+                (
+                    "autorisation_travail",
+                    models.BooleanField(default=False, verbose_name="autorisation de travail en France"),
+                ),
+                (
+                    "consentement",
+                    models.BooleanField(default=False, verbose_name="souhaite entrer dans un parcours intégré"),
+                ),
+                ("consentement_date", models.DateField(blank=True, null=True, verbose_name="date du consentement")),
+                (
+                    "qualification_insuffisante",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="qualification insuffisante ou inadaptée, ou compétences de base non maîtrisées",
+                    ),
+                ),
+                (
+                    "sans_activite_depuis",
+                    models.DateField(
+                        blank=True,
+                        help_text="Vide : en activité.",
+                        null=True,
+                        verbose_name="sans activité professionnelle depuis",
+                    ),
+                ),
+                (
+                    "minima_sociaux",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Aucun"),
+                            ("RSA", "RSA"),
+                            ("ASS", "ASS"),
+                            ("AAH", "AAH"),
+                            ("AUTRE", "Autre minimum social"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="minimum social perçu",
+                    ),
+                ),
+                (
+                    "situation_familiale_complexe",
+                    models.BooleanField(default=False, verbose_name="situation familiale complexe"),
+                ),
+                (
+                    "mobilite_logement",
+                    models.BooleanField(default=False, verbose_name="problèmes de mobilité ou de logement"),
+                ),
+                ("sante_handicap", models.BooleanField(default=False, verbose_name="problèmes de santé ou handicap")),
+                ("suivi_cap_emploi", models.BooleanField(default=False, verbose_name="accompagné par Cap emploi")),
+                ("sous_main_justice", models.BooleanField(default=False, verbose_name="sous mandat de justice")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[("candidat", "Candidat"), ("entre", "Entré (en accompagnement)"), ("sorti", "Sorti")],
+                        default="candidat",
+                        max_length=10,
+                    ),
+                ),
+                ("date_candidature", models.DateField(verbose_name="date de candidature")),
+                ("date_entree", models.DateField(blank=True, null=True, verbose_name="date d'entrée")),
+                ("date_sortie", models.DateField(blank=True, null=True, verbose_name="date de sortie")),
+                (
+                    "motif_sortie",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("CDI", "Sortie positive : CDI"),
+                            ("INTERIM", "Sortie positive : intérim"),
+                            ("CDD", "Sortie positive : CDD"),
+                            ("FORMATION_QUALIFIANTE", "Sortie positive : formation qualifiante"),
+                            ("CREATION", "Sortie positive : création ou reprise d'activité"),
+                            ("CONTRAT_AIDE", "Sortie positive : contrat aidé"),
+                            ("SENIOR_ACI", "Sortie positive : senior en ACI"),
+                            ("ABANDON", "Abandon"),
+                            ("DEMENAGEMENT", "Déménagement hors du territoire"),
+                            ("SANTE", "Raisons de santé"),
+                            ("FIN_SANS_SOLUTION", "Fin de parcours sans solution"),
+                            ("AUTRE", "Autre motif"),
+                        ],
+                        max_length=30,
+                        verbose_name="motif de sortie",
+                    ),
+                ),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participants",
+                        to="plie.commune",
+                        verbose_name="commune de résidence",
+                    ),
+                ),
+                (
+                    "niveau_formation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plie.niveauformation",
+                        verbose_name="niveau de formation",
+                    ),
+                ),
+                (
+                    "quartier_prioritaire",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participants",
+                        to="plie.quartierprioritaire",
+                        verbose_name="quartier prioritaire (QPV)",
+                    ),
+                ),
+                (
+                    "referent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participants_suivis",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="référent unique",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participant',
-                'verbose_name_plural': 'participants',
-                'ordering': ['nom', 'prenom'],
-                'indexes': [models.Index(fields=['referent', 'statut'], name='participant_referen_8b24df_idx'), models.Index(fields=['statut', 'date_entree'], name='participant_statut_921112_idx'), models.Index(fields=['nom', 'prenom'], name='participant_nom_0c305f_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('statut', 'entre'), _negated=True), ('date_entree__isnull', False), _connector='OR'), name='participant_entre_a_une_date_entree'), models.CheckConstraint(condition=models.Q(models.Q(('statut', 'sorti'), _negated=True), models.Q(('date_sortie__isnull', False), models.Q(('motif_sortie', ''), _negated=True)), _connector='OR'), name='participant_sorti_a_date_et_motif')],
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants",
+                "ordering": ["nom", "prenom"],
+                "indexes": [
+                    models.Index(fields=["referent", "statut"], name="participant_referen_8b24df_idx"),
+                    models.Index(fields=["statut", "date_entree"], name="participant_statut_921112_idx"),
+                    models.Index(fields=["nom", "prenom"], name="participant_nom_0c305f_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("statut", "entre"), _negated=True),
+                            ("date_entree__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="participant_entre_a_une_date_entree",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("statut", "sorti"), _negated=True),
+                            models.Q(("date_sortie__isnull", False), models.Q(("motif_sortie", ""), _negated=True)),
+                            _connector="OR",
+                        ),
+                        name="participant_sorti_a_date_et_motif",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,67 @@
+"""Shared fixtures. Tests run on SQLite by default and on PostgreSQL + Redis when
+DATABASE_URL / REDIS_URL are set (as .ci/run does)."""
+
+import os
+
+import pytest
+
+from plie.models import User
+from plie.roles import Role
+
+DEMO_PASSWORD = "Plie-Test-2026!"
+
+
+def needs(service, available, why):
+    """A test that needs a missing service fails in CI and is skipped elsewhere."""
+    if available:
+        return
+    message = f"{service} indisponible : {why}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def make_user(db):
+    """Create an active account holding ``role`` (or none), with a known password."""
+
+    counter = iter(range(1, 10_000))
+
+    def make(role=None, **fields):
+        from django.contrib.auth.models import Group
+
+        number = next(counter)
+        fields.setdefault("email", f"{role.value if role else 'sans-role'}-{number}@test.plie.fr")
+        fields.setdefault("first_name", "Camille")
+        fields.setdefault("last_name", f"Martin{number}")
+        if role == Role.ADMINISTRATEUR:
+            fields.setdefault("is_staff", True)
+        user = User.objects.create_user(password=DEMO_PASSWORD, **fields)
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role.group_name))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def referent(make_user):
+    return make_user(Role.REFERENT)
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    """A test client signed in as a new account of ``role``."""
+
+    def sign_in(role):
+        user = make_user(role)
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is Django's concern; tests only need passwords that round-trip.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,49 @@
+"""End-to-end harness: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+`playwright install` cannot download browsers here: the system Chromium is used instead.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import needs
+
+# Playwright's sync API runs an event loop; Django's ORM calls in the test body are still
+# synchronous and safe, so allow them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    needs("Chromium", os.path.exists(CHROMIUM), f"{CHROMIUM} absent (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh French browser context; fails the test on any console error (CSP violations included)."""
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"erreurs dans la console du navigateur : {errors}"

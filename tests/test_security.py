@@ -1,0 +1,73 @@
+"""Settings that protect the data: CSP without inline script, production check --deploy."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from plie.roles import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_pages_carry_a_strict_csp_and_no_inline_script(client_as, role):
+    response = client_as(role).get(reverse(role.start_url_name))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    html = response.content.decode()
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts and all("src=" in tag for tag in scripts)
+    assert " style=" not in html
+    assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
+
+
+@pytest.mark.django_db
+def test_login_page_has_csrf_and_french_labels(client):
+    html = client.get(reverse("connexion")).content.decode()
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert '<html lang="fr">' in html
+    assert "Adresse e-mail" in html and "Mot de passe" in html
+
+
+def _check_deploy(extra_env):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PLIE_MODE"}}
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_in_production_mode():
+    result = _check_deploy(
+        {
+            "PLIE_MODE": "production",
+            "SECRET_KEY": "x7Gq2-LmN9pR4sT6vW8yZ0aB3cD5eF7gH9jK1mP3qS5uV7wY9zA2bC4dE6fG8hJ0",
+            "ALLOWED_HOSTS": "plie.example.fr",
+        }
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _check_deploy({"PLIE_MODE": "production", "ALLOWED_HOSTS": "plie.example.fr", "SECRET_KEY": ""})
+    env_without = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env_without.update({"PLIE_MODE": "production", "ALLOWED_HOSTS": "plie.example.fr"})
+    missing = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env_without, capture_output=True, text=True, timeout=120
+    )
+    assert missing.returncode != 0
+    assert "SECRET_KEY" in missing.stderr
+    assert result.returncode != 0
