@@ -37,7 +37,8 @@ def test_login_page_has_csrf_and_french_labels(client):
 
 
 def _check_deploy(extra_env):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PLIE_MODE"}}
+    # The e2e harness allows async-unsafe ORM calls in this process; a deployment never does.
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PLIE_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(extra_env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -63,7 +64,7 @@ def test_check_deploy_is_clean_in_production_mode():
 
 def test_production_refuses_to_start_without_a_secret_key():
     result = _check_deploy({"PLIE_MODE": "production", "ALLOWED_HOSTS": "plie.example.fr", "SECRET_KEY": ""})
-    env_without = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env_without = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env_without.update({"PLIE_MODE": "production", "ALLOWED_HOSTS": "plie.example.fr"})
     missing = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env_without, capture_output=True, text=True, timeout=120
