@@ -264,3 +264,20 @@ LOGGING = {
 # The PLIE's territory is data (plie.Commune); this names the default structure in documents.
 PLIE_NOM = env.str("PLIE_NOM", default="PLIE du bassin dijonnais")
 PLIE_TERRITOIRE = env.str("PLIE_TERRITOIRE", default="Dijon Métropole")
+
+# The readings of RULES.md that a PLIE with another protocol may change (one place each).
+PLIE_REGLES = {
+    # §1: "sans activité depuis plus d'une année" = more than this many calendar months.
+    "SANS_ACTIVITE_MOIS": env.int("PLIE_SANS_ACTIVITE_MOIS", default=12),
+    # §2: "6 mois" cumulated = this many days covered, within a window of this many days.
+    "JOURS_CUMULES": env.int("PLIE_JOURS_CUMULES", default=182),
+    "FENETRE_JOURS": env.int("PLIE_FENETRE_JOURS", default=365),
+    # §2: "après 6 mois de présence" = start + this many calendar months.
+    "MOIS_PRESENCE": env.int("PLIE_MOIS_PRESENCE", default=6),
+    # §2: half of 35 h ("17H50"); fewer hours count only with the participant's agreement.
+    "SEUIL_HEURES_HEBDO": env.str("PLIE_SEUIL_HEURES_HEBDO", default="17.5"),
+    # §2 row 7: age at contract start for the senior-ACI outcome.
+    "AGE_SENIOR": env.int("PLIE_AGE_SENIOR", default=55),
+    # §3: an entretien at least once per calendar month, and never more than this many days apart.
+    "JOURS_MAX_SANS_ENTRETIEN": env.int("PLIE_JOURS_MAX_SANS_ENTRETIEN", default=31),
+}
