@@ -225,3 +225,32 @@ class MetierRome(models.Model):
 
     def __str__(self):
         return f"{self.code} – {self.libelle}"
+
+
+class JournalAcces(models.Model):
+    """Append-only trail of sensitive reads and downloads: who, when, which record."""
+
+    class Action(models.TextChoices):
+        LECTURE_SENSIBLE = "lecture_sensible", "Lecture de données sensibles"
+        EXPORT = "export", "Export de données"
+
+    utilisateur = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    objet_type = models.CharField("type d'objet", max_length=50)
+    objet_id = models.CharField("identifiant de l'objet", max_length=50, blank=True)
+    detail = models.CharField(max_length=250, blank=True)
+    horodatage = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "entrée du journal d'accès"
+        verbose_name_plural = "journal d'accès"
+        ordering = ["-horodatage", "-id"]
+        indexes = [models.Index(fields=["objet_type", "objet_id"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Le journal d'accès ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Le journal d'accès ne se supprime pas.")
