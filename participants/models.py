@@ -162,6 +162,9 @@ class HistoriqueReferent(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.referent} depuis le {self.du:%d/%m/%Y}"
+
 
 class DecisionCommission(models.Model):
     """A decision of the commission de validation des entrées-sorties: dated, attributed, reasoned.
@@ -186,6 +189,9 @@ class DecisionCommission(models.Model):
             models.CheckConstraint(condition=~models.Q(motif=""), name="decision_commission_motif_obligatoire"),
         ]
 
+    def __str__(self):
+        return f"{self.get_decision_display()} du {self.date_decision:%d/%m/%Y}"
+
 
 class Entretien(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="entretiens")
@@ -201,6 +207,9 @@ class Entretien(models.Model):
         verbose_name_plural = "entretiens"
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["participant", "-date"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()} du {self.date:%d/%m/%Y}"
 
 
 class Etape(models.Model):
@@ -236,6 +245,9 @@ class Etape(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.get_type_display()} : {self.intitule}"
+
 
 class DiagnosticEntree(models.Model):
     """The entry diagnostic: skills in the seven CléA domains, which may lead to a CléA evaluation."""
@@ -256,6 +268,9 @@ class DiagnosticEntree(models.Model):
 
     def get_niveau_display(self, field):
         return NiveauCompetence(getattr(self, field)).label
+
+    def __str__(self):
+        return f"Diagnostic d'entrée du {self.date:%d/%m/%Y}"
 
 
 for _field, _label in DOMAINES_CLEA:
@@ -331,6 +346,9 @@ class DetectionSortie(models.Model):
             models.UniqueConstraint(fields=["participant", "resultat"], name="une_detection_par_resultat"),
         ]
 
+    def __str__(self):
+        return f"{self.get_resultat_display()} au {self.date:%d/%m/%Y}"
+
 
 class Sortie(models.Model):
     """The confirmed exit of a participant: who confirmed it, when, and why."""
@@ -350,3 +368,6 @@ class Sortie(models.Model):
     @property
     def est_positive(self):
         return self.motif in MotifSortie.positives()
+
+    def __str__(self):
+        return f"{self.get_motif_display()} le {self.date:%d/%m/%Y}"
