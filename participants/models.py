@@ -263,14 +263,14 @@ class DiagnosticEntree(models.Model):
         verbose_name = "diagnostic d'entrée"
         verbose_name_plural = "diagnostics d'entrée"
 
+    def __str__(self):
+        return f"Diagnostic d'entrée du {self.date:%d/%m/%Y}"
+
     def domaines(self):
         return [(label, self.get_niveau_display(field), getattr(self, field)) for field, label in DOMAINES_CLEA]
 
     def get_niveau_display(self, field):
         return NiveauCompetence(getattr(self, field)).label
-
-    def __str__(self):
-        return f"Diagnostic d'entrée du {self.date:%d/%m/%Y}"
 
 
 for _field, _label in DOMAINES_CLEA:
@@ -365,9 +365,9 @@ class Sortie(models.Model):
         verbose_name = "sortie"
         verbose_name_plural = "sorties"
 
+    def __str__(self):
+        return f"{self.get_motif_display()} le {self.date:%d/%m/%Y}"
+
     @property
     def est_positive(self):
         return self.motif in MotifSortie.positives()
-
-    def __str__(self):
-        return f"{self.get_motif_display()} le {self.date:%d/%m/%Y}"

@@ -247,6 +247,9 @@ class JournalAcces(models.Model):
         ordering = ["-horodatage", "-id"]
         indexes = [models.Index(fields=["objet_type", "objet_id"])]
 
+    def __str__(self):
+        return f"{self.utilisateur} · {self.get_action_display()} · {self.objet_type} {self.objet_id}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("Le journal d'accès ne se modifie pas.")
