@@ -118,6 +118,10 @@ class Participant(models.Model):
         verbose_name = "participant"
         verbose_name_plural = "participants"
         ordering = ["nom", "prenom"]
+        permissions = [
+            ("decider_commission", "Statuer en commission (entrées, sorties senior en ACI)"),
+            ("changer_referent", "Changer le référent d'un participant"),
+        ]
         indexes = [
             models.Index(fields=["referent", "statut"]),
             models.Index(fields=["statut", "date_entree"]),
@@ -283,7 +287,7 @@ class Situation(models.Model):
     """A contract, training or business creation: the facts of the positive-exit rules (RULES §2)."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="situations")
-    type = models.CharField(max_length=30, choices=CategorieContrat.choices)
+    type = models.CharField("type de situation", max_length=30, choices=CategorieContrat.choices)
     type_contrat = models.ForeignKey(
         "plie.TypeContrat",
         on_delete=models.PROTECT,

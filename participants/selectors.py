@@ -1,22 +1,99 @@
-"""Reads of participants shared by pages and reports."""
+"""Reads of participants shared by pages, reports, exports and the nightly detection."""
 
-from django.db.models import Count, Q
+from datetime import timedelta
 
-from plie.models import User
+from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, Value, When
+
+from plie.models import Commune, User
 from plie.roles import Role
 
-from .enums import StatutParticipant
-from .models import Participant
+from . import rules
+from .enums import DecisionCommissionType, StatutDetection, StatutParticipant
+from .models import DecisionCommission, DetectionSortie, Etape, Participant
+
+JOURS_ETAPE_FIN_PROCHE = 14
 
 
-def caseload(referent):
-    """The participants a référent accompanies, with what their rows show."""
-    return (
-        Participant.objects.en_accompagnement()
-        .du_referent(referent)
-        .select_related("commune", "quartier_prioritaire", "niveau_formation")
-        .order_by("nom", "prenom", "id")
+def participants_visibles(user):
+    """Least privilege: a référent sees their caseload; the coordinatrice and the administrateur all."""
+    roles = set(user.roles)
+    if roles & {Role.COORDINATRICE, Role.ADMINISTRATEUR}:
+        return Participant.objects.all()
+    if Role.REFERENT in roles:
+        return Participant.objects.filter(referent=user)
+    return Participant.objects.none()
+
+
+def peut_voir_sensible(user, participant):
+    """Health, disability, justice, social minima: the participant's référent, coordinatrice, admin."""
+    roles = set(user.roles)
+    return bool(roles & {Role.COORDINATRICE, Role.ADMINISTRATEUR}) or (
+        Role.REFERENT in roles and participant.referent_id == user.pk
     )
+
+
+def peut_modifier(user, participant):
+    roles = set(user.roles)
+    return Role.COORDINATRICE in roles or (Role.REFERENT in roles and participant.referent_id == user.pk)
+
+
+def avec_suivi(queryset, today):
+    """Annotate what the caseload shows: last entretien, exits to confirm, étapes ending soon."""
+    return queryset.annotate(
+        dernier_entretien=Max("entretiens__date"),
+        sortie_a_confirmer=Exists(
+            DetectionSortie.objects.filter(participant=OuterRef("pk"), statut=StatutDetection.A_CONFIRMER)
+        ),
+        etape_finit_bientot=Exists(
+            Etape.objects.filter(
+                participant=OuterRef("pk"),
+                fin__isnull=True,
+                fin_prevue__gte=today,
+                fin_prevue__lte=today + timedelta(days=JOURS_ETAPE_FIN_PROCHE),
+            )
+        ),
+    )
+
+
+def caseload(referent, today, parametres=None):
+    """The participants a référent accompanies, those with something due first (``a_voir_bd``).
+
+    The database-side condition mirrors ``rules.entretien_du_mois`` and the other dues of
+    ``a_voir``, so that the list can be sorted and counted without loading every row.
+    """
+    parametres = parametres or rules.Parametres.depuis_settings()
+    entretien_du = Q(dernier_entretien__isnull=True) | Q(dernier_entretien__lt=today.replace(day=1))
+    entretien_du |= Q(dernier_entretien__lt=today - timedelta(days=parametres.jours_max_sans_entretien))
+    return (
+        avec_suivi(
+            Participant.objects.en_accompagnement()
+            .du_referent(referent)
+            .select_related("commune", "quartier_prioritaire", "niveau_formation"),
+            today,
+        )
+        .annotate(
+            a_voir_bd=Case(
+                When(entretien_du | Q(sortie_a_confirmer=True) | Q(etape_finit_bientot=True), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-a_voir_bd", "nom", "prenom", "id")
+    )
+
+
+def a_voir(participant, today, parametres=None):
+    """What is due for one annotated caseload row, as French sentences (empty: nothing due)."""
+    parametres = parametres or rules.Parametres.depuis_settings()
+    due = []
+    entretien = rules.entretien_du_mois(participant.dernier_entretien, today, parametres.jours_max_sans_entretien)
+    if entretien.a_voir:
+        due.extend(entretien.raisons)
+    if participant.sortie_a_confirmer:
+        due.append("Sortie positive détectée : à confirmer.")
+    if participant.etape_finit_bientot:
+        due.append(f"Une étape se termine dans les {JOURS_ETAPE_FIN_PROCHE} jours.")
+    return due
 
 
 def charge_des_referents():
@@ -39,3 +116,83 @@ def chiffres_du_mois(day):
         entrees_du_mois=Count("id", filter=Q(date_entree__gte=debut, date_entree__lte=day)),
         sorties_du_mois=Count("id", filter=Q(date_sortie__gte=debut, date_sortie__lte=day)),
     )
+
+
+class Territoire:
+    """The territory's communes with their validity dates, read once (they are a few dozen rows)."""
+
+    def __init__(self):
+        self._communes = list(Commune.objects.all())
+
+    def contient(self, commune_id, day):
+        return any(c.pk == commune_id and c.est_valide_le(day) for c in self._communes)
+
+
+def faits_eligibilite(participant, date_reference, territoire=None):
+    territoire = territoire or Territoire()
+    return rules.FaitsEligibilite(
+        date_reference=date_reference,
+        commune=participant.commune.nom if participant.commune_id else "",
+        commune_dans_territoire=territoire.contient(participant.commune_id, date_reference),
+        autorisation_travail=participant.autorisation_travail,
+        consentement=participant.consentement,
+        consentement_date=participant.consentement_date,
+        qualification_insuffisante=participant.qualification_insuffisante,
+        sans_activite_depuis=participant.sans_activite_depuis,
+        minima_sociaux=participant.minima_sociaux,
+        situation_familiale_complexe=participant.situation_familiale_complexe,
+        mobilite_logement=participant.mobilite_logement,
+        sante_handicap=participant.sante_handicap,
+        suivi_cap_emploi=participant.suivi_cap_emploi,
+        sous_main_justice=participant.sous_main_justice,
+    )
+
+
+def verdict_eligibilite(participant, as_of, territoire=None):
+    """The verdict as of the entry date (or ``as_of`` for a candidate who has not entered)."""
+    date_reference = participant.date_entree or as_of
+    return rules.eligibilite(faits_eligibilite(participant, date_reference, territoire))
+
+
+def faits_parcours(participant, as_of):
+    """Facts of the positive-exit rules; uses ``situations`` and ``decisions`` (prefetch them)."""
+    validations = [
+        d.date_decision
+        for d in participant.decisions.all()
+        if d.decision == DecisionCommissionType.VALIDATION_SENIOR_ACI
+    ]
+    return rules.FaitsParcours(
+        date_naissance=participant.date_naissance,
+        situations=tuple(
+            rules.Situation(
+                type=s.type,
+                debut=s.debut,
+                fin_prevue=s.fin_prevue,
+                fin=s.fin,
+                heures_hebdo=s.heures_hebdo,
+                accord_temps_partiel=s.accord_temps_partiel,
+                employeur=s.employeur,
+                reference=s.pk,
+            )
+            for s in participant.situations.all()
+        ),
+        date_reference=as_of,
+        validation_senior_aci=max(validations) if validations else None,
+    )
+
+
+def sorties_detectees(participant, as_of):
+    return rules.sorties_positives(faits_parcours(participant, as_of))
+
+
+def candidats_en_attente():
+    """Candidates awaiting the commission (no entry decision yet), oldest first."""
+    return (
+        Participant.objects.filter(statut=StatutParticipant.CANDIDAT)
+        .select_related("commune", "referent", "niveau_formation")
+        .order_by("date_candidature", "id")
+    )
+
+
+def decisions_du_participant(participant):
+    return DecisionCommission.objects.filter(participant=participant).select_related("decide_par")

@@ -1,13 +1,22 @@
 from django.conf import settings
 from django.urls import reverse
 
+# Pages beyond the start pages, shown to whoever holds the permission: (label, url name, permission).
+PAGES = [
+    ("Participants", "participants:liste", "participants.view_participant"),
+    ("Commission", "participants:commission", "participants.decider_commission"),
+]
+
 
 def navigation(request):
-    """The navigation of the signed-in person: the start page of each of their roles."""
+    """The navigation of the signed-in person: their start pages, then the pages they may open."""
     context = {"PLIE_NOM": settings.PLIE_NOM}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return context
     items = [(role.label, reverse(role.start_url_name)) for role in user.roles]
-    context["navigation"] = [{"label": label, "url": url, "active": request.path == url} for label, url in items]
+    items += [(label, reverse(name)) for label, name, perm in PAGES if user.has_perm(perm)]
+    # The current page is the longest navigation URL that the path starts with.
+    current = max((url for _, url in items if request.path.startswith(url)), key=len, default=None)
+    context["navigation"] = [{"label": label, "url": url, "active": url == current} for label, url in items]
     return context

@@ -85,6 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not hasattr(self, "_roles"):
             names = {group.name for group in self.groups.all()}
             self._roles = [role for role in Role if role.group_name in names]
+            if not self._roles and self.is_superuser:
+                # The first account, made with createsuperuser, administers until given a group.
+                self._roles = [Role.ADMINISTRATEUR]
         return self._roles
 
     @property

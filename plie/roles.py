@@ -58,7 +58,9 @@ ROLE_PERMISSIONS = {
     ],
     Role.COORDINATRICE: [
         "plie.espace_coordination",
-        *_crud("participants", "participant", ("view", "change")),
+        *_crud("participants", "participant", ("view", "add", "change")),
+        "participants.decider_commission",
+        "participants.changer_referent",
         "offres.view_offre",
         "entreprises.view_entreprise",
     ],
@@ -67,6 +69,7 @@ ROLE_PERMISSIONS = {
     ],
     Role.ADMINISTRATEUR: [
         "plie.espace_administration",
+        "participants.view_participant",
         *_crud("plie", "user"),
         "auth.view_group",
         *[perm for model in _REFERENCE_MODELS for perm in _crud("plie", model)],

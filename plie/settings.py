@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -246,7 +247,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purger-sessions-expirees": {
         "task": "plie.tasks.purger_sessions_expirees",
-        "schedule": 24 * 3600,
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "rafraichir-sorties-positives": {
+        "task": "participants.tasks.rafraichir_detections",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 
 from . import views
 from .forms import ConnexionForm
@@ -47,6 +47,7 @@ urlpatterns = [
     path("coordination/", views.EspaceCoordination.as_view(), name="espace_coordinatrice"),
     path("audit-fse/", views.EspaceAuditFse.as_view(), name="espace_auditeur_fse"),
     path("administration/", views.EspaceAdministration.as_view(), name="espace_administrateur"),
+    path("participants/", include("participants.urls")),
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from offres.selectors import offres_a_qualifier
-from participants.selectors import caseload, charge_des_referents, chiffres_du_mois
+from participants.selectors import a_voir, caseload, charge_des_referents, chiffres_du_mois
 
 from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, TypeContrat
 from .roles import Role
@@ -38,7 +38,15 @@ class EspaceReferent(RolePageMixin, ListView):
     context_object_name = "participants"
 
     def get_queryset(self):
-        return caseload(self.request.user)
+        self.today = timezone.localdate()
+        return caseload(self.request.user, self.today)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for participant in context["participants"]:
+            participant.a_voir = a_voir(participant, self.today)
+        context["nb_a_voir"] = self.object_list.filter(a_voir_bd=True).count()
+        return context
 
     def get_template_names(self):
         if self.request.htmx:

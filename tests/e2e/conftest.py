@@ -40,6 +40,7 @@ def browser():
 def page(browser):
     """A fresh French browser context; fails the test on any console error (CSP violations included)."""
     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    context.set_default_timeout(10_000)
     page = context.new_page()
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))

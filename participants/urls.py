@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "participants"
+
+urlpatterns = [
+    path("", views.ParticipantList.as_view(), name="liste"),
+    path("nouveau/", views.ParticipantCreate.as_view(), name="nouveau"),
+    path("commission/", views.Commission.as_view(), name="commission"),
+    path("<int:pk>/", views.ParticipantDetail.as_view(), name="detail"),
+    path("<int:pk>/modifier/", views.ParticipantUpdate.as_view(), name="modifier"),
+    path("<int:pk>/entretiens/nouveau/", views.EntretienCreate.as_view(), name="entretien"),
+    path("<int:pk>/etapes/nouvelle/", views.EtapeCreate.as_view(), name="etape"),
+    path("<int:pk>/situations/nouvelle/", views.SituationCreate.as_view(), name="situation"),
+    path("<int:pk>/diagnostic/", views.DiagnosticEdit.as_view(), name="diagnostic"),
+    path("<int:pk>/sortie/", views.SortieConfirm.as_view(), name="sortie"),
+    path("<int:pk>/referent/", views.ChangerReferent.as_view(), name="referent"),
+    path("<int:pk>/decision/", views.Decision.as_view(), name="decision"),
+    path("<int:pk>/validation-senior/", views.ValidationSenior.as_view(), name="validation_senior"),
+]
