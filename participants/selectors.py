@@ -9,7 +9,7 @@ from plie.roles import Role
 
 from . import rules
 from .enums import DecisionCommissionType, StatutDetection, StatutParticipant
-from .models import DecisionCommission, DetectionSortie, Etape, Participant
+from .models import DecisionCommission, DetectionSortie, Entretien, Etape, Participant
 
 JOURS_ETAPE_FIN_PROCHE = 14
 
@@ -96,15 +96,24 @@ def a_voir(participant, today, parametres=None):
     return due
 
 
-def charge_des_referents():
-    """Each active référent with the size of their caseload (one query)."""
-    return (
+def charge_des_referents(today):
+    """Each active référent with their caseload and how many have no entretien this month (two queries)."""
+    sans_entretien = dict(
+        Participant.objects.en_accompagnement()
+        .filter(~Exists(Entretien.objects.filter(participant=OuterRef("pk"), date__gte=today.replace(day=1))))
+        .values_list("referent")
+        .annotate(n=Count("id"))
+    )
+    referents = list(
         User.objects.with_role(Role.REFERENT)
         .annotate(
             nb_participants=Count("participants_suivis", filter=Q(participants_suivis__statut=StatutParticipant.ENTRE))
         )
         .order_by("last_name", "first_name")
     )
+    for referent in referents:
+        referent.nb_sans_entretien = sans_entretien.get(referent.pk, 0)
+    return referents
 
 
 def chiffres_du_mois(day):

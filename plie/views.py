@@ -71,7 +71,7 @@ class EspaceCoordination(RolePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         return super().get_context_data(
-            today=today, chiffres=chiffres_du_mois(today), referents=charge_des_referents(), **kwargs
+            today=today, chiffres=chiffres_du_mois(today), referents=charge_des_referents(today), **kwargs
         )
 
 

@@ -88,7 +88,7 @@ def test_coordination_page_query_count_is_constant(client, make_user):
     for _ in range(10):
         ParticipantFactory.create_batch(3, entre=True, referent=make_user(Role.REFERENT))
     large, response = _count_queries(client, reverse("espace_coordinatrice"))
-    assert small == large == 12
+    assert small == large == 13
     assert response.context["chiffres"]["en_accompagnement"] == 34
 
 
