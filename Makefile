@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format bench clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "Python 3.11 est requis (trouvé : $(PYTHON))."; exit 1; }
@@ -37,6 +37,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks against PostgreSQL (BENCH_DATABASE_URL, default the local server's plie_bench).
+bench: install
+	$(PY) tests/bench_run.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

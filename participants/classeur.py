@@ -667,6 +667,8 @@ def _valeur_participant(colonne, brute, ref):
             raise _Illisible("texte trop long (150 caractères au plus)")
         return texte
     if colonne == "sexe":
+        if not texte:
+            raise _Illisible("sexe obligatoire (F ou M)")
         code = {"f": Sexe.FEMME, "femme": Sexe.FEMME, "m": Sexe.HOMME, "homme": Sexe.HOMME}.get(normaliser(texte))
         if code is None:
             raise _Illisible(f"sexe « {texte} » non reconnu (attendu F ou M)")
@@ -852,6 +854,8 @@ def valider(lecture, *, today=None):
 
     _planifier(rapport, lus, existants, situations, ref, today, participants_f)
     rapport.prevision.lignes_ignorees = len(rapport._lignes_invalides)
+    ordre = {FEUILLE_PARTICIPANTS: 1, FEUILLE_SITUATIONS: 2}
+    rapport.problemes.sort(key=lambda p: (ordre.get(p.feuille, 0), p.ligne or 0))  # stable: columns stay in order
     return rapport
 
 
@@ -859,12 +863,7 @@ def _planifier(rapport, lus, existants, situations, ref, today, feuille):
     """Compare each valid row with the database and list the writes (no write here)."""
     cibles = {}  # identifiant -> Participant (existing or to create), whose situations are synchronised
     ecartes = set()  # identifiants whose row turned out invalid while planning
-    ouvertes = {}
-    ids_existants = [p.pk for p in existants.values()]
-    for lot in _par_lots(ids_existants):
-        ouvertes.update(
-            (h.participant_id, h) for h in HistoriqueReferent.objects.filter(participant_id__in=lot, au__isnull=True)
-        )
+    changements_referent = []  # existing participants whose référent the file changes
 
     for lu in lus:
         actuel = existants.get(lu.identifiant)
@@ -938,16 +937,25 @@ def _planifier(rapport, lus, existants, situations, ref, today, feuille):
                 rapport.prevision.modifies += 1
             else:
                 rapport.prevision.inchanges += 1
-            if actuel.statut != StatutParticipant.SORTI:
-                ouverte = ouvertes.get(actuel.pk)
-                if (ouverte.referent_id if ouverte else None) != actuel.referent_id:
-                    du = max(today, ouverte.du) if ouverte else today
-                    if ouverte:
-                        ouverte.au = du
-                        rapport._historique_fermer.append(ouverte)
-                    if actuel.referent_id:
-                        rapport._historique_ouvrir.append((actuel, actuel.referent_id, du))
+            # A change of référent closes the open row at the import date and opens the new one;
+            # the history of a participant who exited was closed at the exit and stays so.
+            if "referent_id" in modifies and actuel.statut != StatutParticipant.SORTI:
+                changements_referent.append(actuel)
         cibles[lu.identifiant] = participant
+
+    ouvertes = {}
+    for lot in _par_lots(p.pk for p in changements_referent):
+        ouvertes.update(
+            (h.participant_id, h) for h in HistoriqueReferent.objects.filter(participant_id__in=lot, au__isnull=True)
+        )
+    for participant in changements_referent:
+        ouverte = ouvertes.get(participant.pk)
+        du = max(today, ouverte.du) if ouverte else today
+        if ouverte is not None:
+            ouverte.au = du
+            rapport._historique_fermer.append(ouverte)
+        if participant.referent_id:
+            rapport._historique_ouvrir.append((participant, participant.referent_id, du))
 
     if situations is None:
         return

@@ -96,6 +96,17 @@ class Participant(models.Model):
         "reconnaissance de la qualité de travailleur handicapé", default=False
     )
 
+    # Professional project and constraints, used to match offers (issue "offres").
+    metiers_vises = models.ManyToManyField(
+        "plie.MetierRome", blank=True, related_name="+", verbose_name="métiers visés (projet professionnel)"
+    )
+    permis_b = models.BooleanField("permis B", default=False)
+    vehicule = models.BooleanField("véhicule personnel", default=False)
+    heures_hebdo_max = models.PositiveSmallIntegerField(
+        "heures par semaine au plus", null=True, blank=True, help_text="Vide : pas de limite déclarée."
+    )
+    disponible = models.BooleanField("disponible pour un emploi", default=True)
+
     statut = models.CharField(max_length=10, choices=StatutParticipant.choices, default=StatutParticipant.CANDIDAT)
     date_candidature = models.DateField("date de candidature")
     date_entree = models.DateField("date d'entrée", null=True, blank=True)

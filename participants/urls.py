@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_classeur
 
 app_name = "participants"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.ParticipantList.as_view(), name="liste"),
     path("nouveau/", views.ParticipantCreate.as_view(), name="nouveau"),
     path("commission/", views.Commission.as_view(), name="commission"),
+    path("import/", views_classeur.ImportParticipantsView.as_view(), name="import"),
+    path("export.xlsx", views_classeur.export_participants, name="export"),
     path("<int:pk>/", views.ParticipantDetail.as_view(), name="detail"),
     path("<int:pk>/modifier/", views.ParticipantUpdate.as_view(), name="modifier"),
     path("<int:pk>/entretiens/nouveau/", views.EntretienCreate.as_view(), name="entretien"),

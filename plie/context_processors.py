@@ -5,6 +5,8 @@ from django.urls import reverse
 PAGES = [
     ("Participants", "participants:liste", "participants.view_participant"),
     ("Commission", "participants:commission", "participants.decider_commission"),
+    ("Offres", "offres:liste", "offres.view_offre"),
+    ("Suivi des positionnements", "offres:suivi", "offres.view_positionnement"),
 ]
 
 

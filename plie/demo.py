@@ -7,6 +7,20 @@ year), 60 candidates awaiting the commission, older exits (pathways of 16 months
 300 companies and 400 offers published over the last 60 days. ``scale`` multiplies participants,
 companies and offers; the staff stays the same.
 
+Each participant also has a pathway, so that every role finds work on the first login:
+
+- the référent over time (``HistoriqueReferent``: one open row while in accompaniment, closed at
+  the exit; ~10 % of those in accompaniment changed référent once);
+- the commission's entry decision, dated at the entry (~5 % are derogations: the eligibility facts
+  are adjusted so that the others are eligible on the rules);
+- roughly monthly entretiens by the référent, ~30 % of those in accompaniment having none in the
+  current calendar month; 1–3 étapes each (~20 % with one ending in the next 14 days); an entry
+  diagnostic (seven CléA domains) for ~70 % of those who entered, ~20 % of them oriented to CléA;
+- situations (contracts, trainings, creations) that justify every positive exit motive under the
+  rules of RULES §2, with the confirmed ``Sortie``; in accompaniment, ~8 % have reached a positive
+  exit to confirm and ~15 % have a contract running that has not reached one yet. The detections
+  are then refreshed with ``detections_rafraichir``.
+
 How demo rows are recognised, so that reloading never touches real data:
 
 - participants: ``identifiant`` starts with ``DEMO-``;
@@ -17,9 +31,10 @@ How demo rows are recognised, so that reloading never touches real data:
 Determinism and idempotence: the rows depend only on ``scale``, ``seed`` and ``today``. The loader
 builds them in memory, compares a fingerprint of the stable fields (identity, names, dates) with
 the demo rows in the database, and replaces the demo rows in one transaction only when they differ.
-A second run with the same arguments therefore writes nothing but the staff accounts' upsert
-(which changes nothing either), and keeps what people did with the demo during the day (an
-offer qualified, a participant's référent changed).
+For the pathway rows, the generated rows must all be found in the database (by their stable fields):
+rows added since are kept. A second run with the same arguments therefore writes nothing but the
+staff accounts' upsert (which changes nothing either), and keeps what people did with the demo
+during the day (an offer qualified, a participant's référent changed, an entretien recorded).
 """
 
 import math
@@ -29,6 +44,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory.random
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -36,15 +52,47 @@ from django.utils import timezone
 
 from entreprises.factories import ACTIVITES, EntrepriseFactory, siret_valide
 from entreprises.models import Entreprise
-from offres.enums import StatutOffre
+from offres.enums import MotifCloture, MotifEcart, StatutOffre
 from offres.factories import OffreFactory, intitule_pour
 from offres.models import Offre
-from participants.enums import MinimaSociaux, MotifSortie, Sexe, StatutParticipant
+from participants import rules, selectors
+from participants.enums import (
+    DOMAINES_CLEA,
+    DecisionCommissionType,
+    MinimaSociaux,
+    MotifSortie,
+    NiveauCompetence,
+    ResultatEtape,
+    Sexe,
+    StatutDetection,
+    StatutParticipant,
+    TypeEntretien,
+    TypeEtape,
+)
 from participants.factories import ParticipantFactory
-from participants.models import Participant
+from participants.models import (
+    DecisionCommission,
+    DetectionSortie,
+    DiagnosticEntree,
+    Entretien,
+    Etape,
+    HistoriqueReferent,
+    Participant,
+    Situation,
+    Sortie,
+)
+from participants.services import detections_rafraichir
 
 from .factories import DEMO_MOT_DE_PASSE
-from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, TypeContrat, User
+from .models import (
+    CategorieContrat,
+    Commune,
+    MetierRome,
+    NiveauFormation,
+    QuartierPrioritaire,
+    TypeContrat,
+    User,
+)
 from .roles import Role
 
 PREFIXE_IDENTIFIANT_DEMO = "DEMO-"
@@ -141,6 +189,13 @@ STATUTS_OFFRE = {
     StatutOffre.CLOTUREE: 0.25,
 }
 CONTRATS_OFFRE = {"CDI": 0.30, "CDD": 0.34, "INTERIM": 0.14, "PEC_CUI_CAE": 0.06, "CDDI_EI": 0.06, "SAISONNIER": 0.05}
+MOTIFS_ECART = [
+    MotifEcart.DIPLOME_EXIGE,
+    MotifEcart.EXPERIENCE_LONGUE,
+    MotifEcart.CONDITIONS,
+    MotifEcart.HORS_TERRITOIRE,
+]
+MOTIFS_CLOTURE = [MotifCloture.POURVUE, MotifCloture.EXPIREE, MotifCloture.POURVUE, MotifCloture.RETIREE]
 SALAIRES = [
     "SMIC horaire",
     "SMIC + primes",
@@ -227,6 +282,22 @@ def _upsert_staff():
     return ecrits
 
 
+def _email_du_role(role):
+    return next(email for r, email in DEMO_COMPTES if r == role)
+
+
+def _generer_suivi(rng, refs, referents, coordinatrice, participants, entreprises, today):
+    """The pathway rows of the participants, by model (unsaved; may adjust eligibility facts)."""
+    suivi = _Suivi(rng, refs, referents, coordinatrice, entreprises, today)
+    suivi.historique(participants)
+    suivi.decisions(participants)
+    suivi.entretiens_et_diagnostics(participants)
+    suivi.etapes(participants)
+    suivi.sorties(participants)
+    suivi.situations_en_cours(participants)
+    return suivi.lignes
+
+
 def _volumes(scale):
     return {
         "en_accompagnement": round(EN_ACCOMPAGNEMENT * scale),
@@ -269,7 +340,10 @@ def _generer_participants(rng, refs, referents, volumes, today):
                 jour_reference = today
             elif statut == StatutParticipant.SORTI:
                 sortie = today - timedelta(days=rng.randint(*fenetre_sortie))
-                entree = sortie - _mois(rng.triangular(3, 36, 9))  # mean 16 months
+                duree = rng.triangular(3, 36, 9)  # mean 16 months
+                if motifs[i] in MOTIFS_LONGS and duree < 8:
+                    duree += 5  # room for the six months (or 182 days) of situation behind the motive
+                entree = sortie - _mois(duree)
                 ligne.update(date_entree=entree, date_sortie=sortie, referent=rng.choice(referents))
                 jour_reference = sortie
             else:
@@ -396,26 +470,716 @@ def _generer_offres(rng, refs, entreprises, volumes, today):
             f"{entreprise.nom} recrute {nb_postes} {intitule} pour son site de {entreprise.commune.nom}. "
             "Débutant accepté, formation au poste assurée. Horaires communiqués à l'entretien."
         )
-        offres.append(
-            OffreFactory.build(
-                today=today,
-                intitule=intitule,
-                description=description,
-                entreprise=entreprise,
-                employeur=entreprise.nom,
-                commune=entreprise.commune,
-                type_contrat=type_contrat,
-                duree_mois=duree,
-                heures_hebdo=heures,
-                salaire=rng.choice(SALAIRES),
-                metier_rome=metier,
-                nb_postes=nb_postes,
-                date_publication=publication,
-                date_expiration=publication + timedelta(days=rng.choice([30, 45, 60, 90])),
-                statut=statut,
+        offre = OffreFactory.build(
+            today=today,
+            intitule=intitule,
+            description=description,
+            entreprise=entreprise,
+            employeur=entreprise.nom,
+            commune=entreprise.commune,
+            type_contrat=type_contrat,
+            duree_mois=duree,
+            heures_hebdo=heures,
+            salaire=rng.choice(SALAIRES),
+            metier_rome=metier,
+            nb_postes=nb_postes,
+            date_publication=publication,
+            date_expiration=publication + timedelta(days=rng.choice([30, 45, 60, 90])),
+            statut=statut,
+        )
+        # Discarded and closed offers carry their motive (deterministic, no draw).
+        if statut == StatutOffre.ECARTEE and not offre.motif_ecart:
+            offre.motif_ecart = MOTIFS_ECART[i % len(MOTIFS_ECART)]
+        if statut == StatutOffre.CLOTUREE and not offre.motif_cloture:
+            offre.motif_cloture = MOTIFS_CLOTURE[i % len(MOTIFS_CLOTURE)]
+        offres.append(offre)
+    return offres
+
+
+# --- The pathway: référents over time, commission, entretiens, étapes, diagnostics, situations ----
+
+PART_CHANGEMENT_REFERENT = 0.10  # of those in accompaniment
+PART_DEROGATIONS = 0.05  # of those who entered
+PART_SANS_ENTRETIEN_DU_MOIS = 0.30  # of those in accompaniment
+PART_DIAGNOSTICS = 0.70  # of those who entered
+PART_ORIENTATION_CLEA = 0.20  # of the diagnostics
+PART_ETAPE_FINIT_BIENTOT = 0.20  # of those in accompaniment
+PART_SORTIE_DETECTEE = 0.08  # of those in accompaniment
+PART_CONTRAT_EN_COURS = 0.15  # of those in accompaniment
+# Motives whose rule needs six months (or 182 days) of situation inside the pathway.
+MOTIFS_LONGS = {
+    MotifSortie.CDI,
+    MotifSortie.CDD,
+    MotifSortie.INTERIM,
+    MotifSortie.CREATION,
+    MotifSortie.CONTRAT_AIDE,
+    MotifSortie.SENIOR_ACI,
+}
+
+MOTIFS_CHANGEMENT_REFERENT = [
+    "Rééquilibrage des portefeuilles entre référents.",
+    "Départ en congé de la référente précédente.",
+    "Demande du participant.",
+    "Changement de secteur géographique après un déménagement dans la métropole.",
+]
+MOTIFS_ADMISSION = [
+    "Critères d'éligibilité remplis ; projet professionnel à construire dans le cadre du parcours.",
+    "Éligible : sans activité depuis plus d'un an et freins de mobilité ; admission validée.",
+    "Éligible ; orientation par le CCAS, motivation confirmée lors de l'entretien de candidature.",
+    "Critères remplis ; besoin d'un accompagnement renforcé vers l'emploi durable.",
+    "Admission validée : bénéficiaire d'un minimum social, qualification insuffisante, projet dans les services.",
+    "Éligible ; prescription de France Travail, parcours intégré souhaité par la personne.",
+]
+MOTIFS_DEROGATION = {
+    "critere_personnel": (
+        "Aucune difficulté personnelle retenue au sens du protocole, mais isolement social important "
+        "signalé par le prescripteur : la commission admet par dérogation."
+    ),
+    "critere_marche_travail": (
+        "Sans activité depuis moins de douze mois et sans minimum social, mais succession de contrats "
+        "très courts depuis plusieurs années : admission par dérogation."
+    ),
+}
+MOTIF_VALIDATION_SENIOR = (
+    "Six mois accomplis en atelier et chantier d'insertion ; fin de carrière stabilisée dans l'emploi "
+    "d'insertion : la commission valide la sortie positive senior."
+)
+TYPES_ENTRETIEN = {
+    TypeEntretien.INDIVIDUEL: 0.72,
+    TypeEntretien.TELEPHONIQUE: 0.15,
+    TypeEntretien.VISIO: 0.05,
+    TypeEntretien.TRIPARTITE: 0.08,
+}
+NOTES_ENTRETIEN = [
+    "Point sur les candidatures envoyées ce mois-ci ; deux relances à faire.",
+    "CV mis à jour ensemble, lettre de motivation à reprendre.",
+    "Démarches de garde d'enfant en cours, disponibilité à partir du mois prochain.",
+    "Retour positif de la structure d'accueil, motivation en hausse.",
+    "Difficultés de transport : étude d'une aide au permis.",
+    "Préparation d'un entretien d'embauche (simulation).",
+    "Point sur l'étape en cours : assiduité correcte.",
+    "Situation administrative régularisée (CAF, sécurité sociale).",
+    "Projet professionnel précisé : logistique ou propreté.",
+    "Inscription à une information collective sur les métiers du BTP.",
+    "Rendez-vous décalé à la demande du participant, fait par téléphone.",
+    "Bilan du mois : recherches actives, pas encore de proposition.",
+]
+PROCHAINES_ETAPES = [
+    "Envoyer trois candidatures d'ici le prochain rendez-vous.",
+    "Contacter l'auto-école solidaire.",
+    "Préparer la PMSMP (convention à signer).",
+    "Rendez-vous avec la conseillère France Travail.",
+    "Participer à l'atelier CV de la Maison de l'emploi.",
+    "Rapporter les justificatifs pour le dossier de formation.",
+    "",
+]
+NOTES_DIAGNOSTIC = "Diagnostic d'entrée : parcours, freins périphériques et compétences de base passés en revue."
+COMMENTAIRES_DIAGNOSTIC = [
+    "Bonne expression orale, écrit à consolider.",
+    "À l'aise avec le calcul, peu d'usage du numérique.",
+    "Autonome, a besoin d'un cadre collectif pour reprendre un rythme.",
+    "Freins de mobilité importants ; compétences de base globalement acquises.",
+    "Savoirs de base fragiles : une évaluation CléA est proposée.",
+    "",
+]
+# Level of each CléA domain by level of education: (acquis, à consolider, non acquis, non évalué).
+NIVEAUX_CLEA = {
+    "infra3": (0.35, 0.35, 0.20, 0.10),
+    "3": (0.50, 0.30, 0.12, 0.08),
+    "autre": (0.72, 0.18, 0.04, 0.06),
+}
+# Étapes: type, intitulé (``{entreprise}``: a demo company), partner, duration range in days.
+CATALOGUE_ETAPES = [
+    (
+        TypeEtape.REMOBILISATION,
+        "Remobilisation — atelier CV",
+        "Maison de l'emploi et de la formation du bassin dijonnais",
+        (20, 45),
+    ),
+    (
+        TypeEtape.REMOBILISATION,
+        "Remobilisation — confiance en soi et communication",
+        "Association Tremplin Emploi",
+        (30, 60),
+    ),
+    (TypeEtape.IAE, "Chantier d'insertion Jardins de Cocagne", "Jardins de Cocagne", (120, 300)),
+    (
+        TypeEtape.IAE,
+        "Chantier d'insertion — entretien des espaces verts",
+        "Atelier chantier d'insertion de Chenôve",
+        (120, 300),
+    ),
+    (TypeEtape.PMSMP, "PMSMP chez {entreprise}", "{entreprise}", (5, 15)),
+    (TypeEtape.PMSMP, "PMSMP chez {entreprise}", "{entreprise}", (5, 15)),
+    (TypeEtape.FORMATION, "Remise à niveau en français et calcul", "GRETA 21", (60, 120)),
+    (TypeEtape.FORMATION, "Formation CACES R489 (chariots élévateurs)", "AFPA Dijon", (10, 20)),
+    (
+        TypeEtape.FORMATION,
+        "Atelier numérique — démarches en ligne",
+        "Maison de l'emploi et de la formation du bassin dijonnais",
+        (20, 40),
+    ),
+    (TypeEtape.SANTE, "Bilan de santé", "Centre d'examens de santé de la CPAM de la Côte-d'Or", (15, 45)),
+    (TypeEtape.LOGEMENT, "Accompagnement à la demande de logement social", "CCAS de Dijon", (30, 120)),
+    (TypeEtape.MOBILITE, "Permis B — auto-école solidaire", "Plateforme mobilité de Dijon Métropole", (60, 180)),
+    (TypeEtape.MOBILITE, "Location d'un scooter solidaire", "Plateforme mobilité de Dijon Métropole", (30, 90)),
+    (TypeEtape.EMPLOI, "Recherche d'emploi accompagnée — logistique et propreté", "", (30, 90)),
+]
+FORMATIONS_QUALIFIANTES = [
+    ("Titre professionnel Agent de propreté et d'hygiène", "AFPA Dijon"),
+    ("Titre professionnel Préparateur de commandes en entrepôt", "AFPA Dijon"),
+    ("Titre professionnel Assistant de vie aux familles", "GRETA 21"),
+    ("CAP Accompagnant éducatif petite enfance", "GRETA 21"),
+    ("Titre professionnel Agent de restauration", "CFPPA de Quetigny-Plombières-lès-Dijon"),
+    ("Titre professionnel Conducteur du transport routier de marchandises", "AFTRAL Dijon"),
+]
+CREATIONS = [
+    "Micro-entreprise de services à la personne",
+    "Micro-entreprise de nettoyage de locaux",
+    "Vente sur les marchés de la métropole",
+    "Micro-entreprise de petits travaux de bricolage",
+]
+EMPLOYEURS_CONTRAT_AIDE = [
+    "Ville de Dijon",
+    "Dijon Métropole",
+    "CCAS de Chenôve",
+    "Ville de Talant",
+    "Association d'aide à domicile de la Côte-d'Or",
+]
+INTITULES_CONTRAT_AIDE = [
+    "Agent d'entretien des espaces verts",
+    "Agent d'accueil",
+    "Agent polyvalent de restauration scolaire",
+]
+EMPLOYEURS_ACI = ["Jardins de Cocagne", "Atelier chantier d'insertion de Chenôve", "Recyclerie solidaire de Dijon"]
+INTITULES_ACI = ["Ouvrier maraîcher", "Agent d'entretien des espaces verts", "Valoriste en recyclerie"]
+COMMENTAIRES_SORTIE = {
+    MotifSortie.ABANDON: "Ne se présente plus aux rendez-vous depuis deux mois malgré les relances.",
+    MotifSortie.DEMENAGEMENT: "Déménagement hors de la métropole pour rejoindre sa famille.",
+    MotifSortie.SANTE: "Arrêt du parcours pour raisons de santé ; orientation vers un accompagnement adapté.",
+    MotifSortie.FIN_SANS_SOLUTION: "Fin de parcours sans solution d'emploi ou de formation ; relais France Travail.",
+    MotifSortie.AUTRE: "Orientation vers un autre dispositif d'accompagnement.",
+}
+HEURES = ["35.0", "35.0", "35.0", "35.0", "28.0", "24.0", "20.0"]
+
+
+def _echantillon(rng, elements, part):
+    """``round(part * len)`` elements drawn without replacement, as a set of their positions."""
+    return set(rng.sample(range(len(elements)), round(part * len(elements))))
+
+
+def _jour_ouvre(jour, mini, maxi):
+    """``jour`` moved off the week-end (to the Friday before, else the Monday after) within bounds."""
+    if jour.weekday() < 5:
+        return jour
+    vendredi = jour - timedelta(days=jour.weekday() - 4)
+    lundi = jour + timedelta(days=7 - jour.weekday())
+    if vendredi >= mini:
+        return vendredi
+    return lundi if lundi <= maxi else jour
+
+
+class _Suivi:
+    """Unsaved rows of the pathway of every demo participant, built from one random generator."""
+
+    def __init__(self, rng, refs, referents, coordinatrice, entreprises, today):
+        self.rng = rng
+        self.refs = refs
+        self.referents = referents
+        self.coordinatrice = coordinatrice
+        self.entreprises = entreprises
+        self.today = today
+        self.territoire = selectors.Territoire()
+        self.parametres = rules.Parametres.depuis_settings()
+        self.lignes = {
+            modele: []
+            for modele in (
+                HistoriqueReferent,
+                DecisionCommission,
+                Entretien,
+                Etape,
+                DiagnosticEntree,
+                Situation,
+                Sortie,
+                DetectionSortie,
+            )
+        }
+
+    # Référents over time -------------------------------------------------------------------
+
+    def historique(self, participants):
+        rng = self.rng
+        suivis = [p for p in participants if p.statut == StatutParticipant.ENTRE]
+        changements = {id(suivis[i]) for i in _echantillon(rng, suivis, PART_CHANGEMENT_REFERENT)}
+        # Those entered less than a month ago changed référent between candidacy and entry.
+        self.changements = {}
+        for p in participants:
+            if p.referent is None:
+                continue
+            au = p.date_sortie if p.statut == StatutParticipant.SORTI else None
+            changement = None
+            if id(p) in changements:
+                anciennete = (self.today - p.date_entree).days
+                if anciennete >= 30:
+                    changement = p.date_entree + timedelta(days=rng.randint(15, anciennete - 7))
+                else:
+                    changement = p.date_candidature + timedelta(
+                        days=rng.randint(1, (p.date_entree - p.date_candidature).days)
+                    )
+            if changement is None:
+                self._historique(p, p.referent, p.date_candidature, au, p.referent, "")
+                continue
+            precedent = rng.choice([r for r in self.referents if r.pk != p.referent.pk])
+            self.changements[id(p)] = (changement, precedent)
+            self._historique(p, precedent, p.date_candidature, changement, precedent, "")
+            motif = rng.choice(MOTIFS_CHANGEMENT_REFERENT)
+            self._historique(p, p.referent, changement, None, self.coordinatrice, motif)
+
+    def _historique(self, p, referent, du, au, par, motif):
+        self.lignes[HistoriqueReferent].append(
+            HistoriqueReferent(participant=p, referent=referent, du=du, au=au, attribue_par=par, motif=motif)
+        )
+
+    def referent_le(self, p, jour):
+        changement = self.changements.get(id(p))
+        if changement and jour < changement[0]:
+            return changement[1]
+        return p.referent
+
+    # Commission ------------------------------------------------------------------------------
+
+    def decisions(self, participants):
+        """One entry decision per entered participant; the facts are adjusted so that ~5 % are
+        derogations (not eligible on the rules) and the others are eligible."""
+        rng = self.rng
+        entres = [p for p in participants if p.date_entree is not None]
+        verdicts = [self._verdict(p) for p in entres]
+        non_eligibles = [i for i, v in enumerate(verdicts) if not v.eligible]
+        eligibles = [i for i, v in enumerate(verdicts) if v.eligible]
+        n = round(PART_DEROGATIONS * len(entres))
+        if len(non_eligibles) >= n:
+            derogations = set(rng.sample(non_eligibles, n))
+        else:
+            derogations = set(non_eligibles) | set(rng.sample(eligibles, n - len(non_eligibles)))
+        for i, p in enumerate(entres):
+            if i in derogations and verdicts[i].eligible:
+                p.situation_familiale_complexe = p.mobilite_logement = p.sous_main_justice = False
+                p.sante_handicap = p.suivi_cap_emploi = False
+            elif i not in derogations and not verdicts[i].eligible:
+                p.qualification_insuffisante = True
+                long = p.sans_activite_depuis is not None and p.sans_activite_depuis < p.date_entree - _mois(13)
+                if not (long or p.minima_sociaux):
+                    p.sans_activite_depuis = p.date_entree - _mois(rng.uniform(13, 40))
+                p.mobilite_logement = p.mobilite_logement or not (
+                    p.situation_familiale_complexe
+                    or (p.sante_handicap and not p.suivi_cap_emploi)
+                    or p.sous_main_justice
+                )
+            verdict = self._verdict(p)
+            if verdict.eligible == (i in derogations):
+                raise RuntimeError(f"Éligibilité incohérente pour {p.identifiant}.")
+            if verdict.eligible:
+                decision, motif = DecisionCommissionType.ADMISSION, rng.choice(MOTIFS_ADMISSION)
+            else:
+                decision = DecisionCommissionType.DEROGATION
+                motif = MOTIFS_DEROGATION.get(
+                    verdict.criteres_manquants[0],
+                    "La commission admet par dérogation au vu de la situation globale de la personne.",
+                )
+            self._decision(p, decision, p.date_entree, motif, verdict)
+            p._verdict_demo = verdict
+
+    def _verdict(self, p):
+        return selectors.verdict_eligibilite(p, p.date_entree, self.territoire)
+
+    def _decision(self, p, decision, jour, motif, verdict):
+        self.lignes[DecisionCommission].append(
+            DecisionCommission(
+                participant=p,
+                decision=decision,
+                date_decision=jour,
+                motif=motif,
+                eligible_au_calcul=verdict.eligible,
+                criteres_manquants="|".join(verdict.criteres_manquants),
+                decide_par=self.coordinatrice,
             )
         )
-    return offres
+
+    # Entretiens and entry diagnostics -----------------------------------------------------
+
+    def entretiens_et_diagnostics(self, participants):
+        rng = self.rng
+        entres = [p for p in participants if p.date_entree is not None]
+        avec_diagnostic = {id(entres[i]) for i in _echantillon(rng, entres, PART_DIAGNOSTICS)}
+        suivis = [p for p in entres if p.statut == StatutParticipant.ENTRE]
+        sans_entretien = {id(suivis[i]) for i in _echantillon(rng, suivis, PART_SANS_ENTRETIEN_DU_MOIS)}
+        debut_mois = self.today.replace(day=1)
+        diagnostics = []
+        for p in entres:
+            fin = p.date_sortie or self.today
+            premier = _jour_ouvre(min(p.date_entree + timedelta(days=rng.randint(0, 10)), fin), p.date_entree, fin)
+            dates = [premier]
+            jour = premier + timedelta(days=rng.randint(20, 40))
+            while jour <= fin:
+                dates.append(_jour_ouvre(jour, p.date_entree, fin))
+                jour += timedelta(days=rng.randint(20, 40))
+            if p.statut == StatutParticipant.ENTRE:
+                dates = [d for d in dates if d < debut_mois]
+                if id(p) not in sans_entretien:
+                    debut = max(debut_mois, p.date_entree)
+                    jour = debut + timedelta(days=rng.randint(0, (self.today - debut).days))
+                    dates.append(_jour_ouvre(jour, debut, self.today))
+            diagnostic = id(p) in avec_diagnostic
+            for jour in dates:
+                if diagnostic and jour == premier:
+                    type_, notes, suite = TypeEntretien.DIAGNOSTIC, NOTES_DIAGNOSTIC, rng.choice(PROCHAINES_ETAPES)
+                else:
+                    type_ = _tirage(rng, TYPES_ENTRETIEN)
+                    notes, suite = rng.choice(NOTES_ENTRETIEN), rng.choice(PROCHAINES_ETAPES)
+                self.lignes[Entretien].append(
+                    Entretien(
+                        participant=p,
+                        date=jour,
+                        type=type_,
+                        notes=notes,
+                        prochaines_etapes=suite,
+                        realise_par=self.referent_le(p, jour),
+                    )
+                )
+            if diagnostic:
+                diagnostics.append(self._diagnostic(p, premier))
+        # CléA orientation: among the diagnostics with at least two domains to work on.
+        fragiles = [d for d in diagnostics if d._a_travailler >= 2]
+        n = min(round(PART_ORIENTATION_CLEA * len(diagnostics)), len(fragiles))
+        for d in rng.sample(fragiles, n):
+            d.orientation_clea = True
+        self.lignes[DiagnosticEntree].extend(diagnostics)
+
+    def _diagnostic(self, p, jour):
+        rng = self.rng
+        poids = NIVEAUX_CLEA.get(p.niveau_formation.code, NIVEAUX_CLEA["autre"])
+        niveaux = [
+            NiveauCompetence.ACQUIS,
+            NiveauCompetence.A_CONSOLIDER,
+            NiveauCompetence.NON_ACQUIS,
+            NiveauCompetence.NON_EVALUE,
+        ]
+        diagnostic = DiagnosticEntree(
+            participant=p,
+            date=jour,
+            commentaire=rng.choice(COMMENTAIRES_DIAGNOSTIC),
+            realise_par=self.referent_le(p, jour),
+        )
+        a_travailler = 0
+        for champ, _ in DOMAINES_CLEA:
+            niveau = rng.choices(niveaux, weights=poids)[0]
+            a_travailler += niveau in (NiveauCompetence.A_CONSOLIDER, NiveauCompetence.NON_ACQUIS)
+            setattr(diagnostic, champ, niveau)
+        diagnostic._a_travailler = a_travailler
+        return diagnostic
+
+    # Étapes --------------------------------------------------------------------------------
+
+    def etapes(self, participants):
+        rng = self.rng
+        suivis = [p for p in participants if p.statut == StatutParticipant.ENTRE]
+        bientot = {id(suivis[i]) for i in _echantillon(rng, suivis, PART_ETAPE_FINIT_BIENTOT)}
+        limite = self.today + timedelta(days=selectors.JOURS_ETAPE_FIN_PROCHE)
+        for p in suivis:
+            n = rng.choice([1, 1, 2, 2, 2, 3])
+            if id(p) in bientot:
+                n -= 1
+            jour = min(p.date_entree + timedelta(days=rng.randint(0, 20)), self.today)
+            for _ in range(n):
+                if jour > self.today:
+                    break
+                etape = self._etape(p, jour)
+                fin_prevue = etape.fin_prevue
+                if fin_prevue < self.today:
+                    etape.fin = fin_prevue
+                    etape.resultat = _tirage(
+                        rng,
+                        {ResultatEtape.REALISEE: 0.8, ResultatEtape.ABANDONNEE: 0.15, ResultatEtape.NON_REALISEE: 0.05},
+                    )
+                elif fin_prevue <= limite:
+                    etape.fin_prevue = limite + timedelta(days=rng.randint(1, 45))
+                self.lignes[Etape].append(etape)
+                jour = fin_prevue + timedelta(days=rng.randint(1, 30))
+            if id(p) in bientot:
+                etape = self._etape(p, p.date_entree)
+                duree = etape.fin_prevue - etape.debut
+                etape.fin_prevue = self.today + timedelta(days=rng.randint(0, selectors.JOURS_ETAPE_FIN_PROCHE))
+                debut = min(etape.fin_prevue - duree, self.today - timedelta(days=rng.randint(1, 20)))
+                etape.debut = max(p.date_entree, debut)
+                self.lignes[Etape].append(etape)
+
+    def _etape(self, p, debut):
+        rng = self.rng
+        type_, intitule, structure, (mini, maxi) = rng.choice(CATALOGUE_ETAPES)
+        if "{entreprise}" in intitule:
+            nom = rng.choice(self.entreprises).nom if self.entreprises else "une entreprise partenaire"
+            intitule, structure = intitule.format(entreprise=nom), structure.format(entreprise=nom)
+        return Etape(
+            participant=p,
+            type=type_,
+            intitule=intitule,
+            structure=structure,
+            debut=debut,
+            fin_prevue=debut + timedelta(days=rng.randint(mini, maxi)),
+            resultat=ResultatEtape.EN_COURS,
+            cree_par=self.referent_le(p, debut),
+        )
+
+    # Situations and exits ------------------------------------------------------------------
+
+    def _situation(self, p, categorie, debut, *, fin=None, fin_prevue=None, heures=None, code=None):
+        rng = self.rng
+        situation = Situation(
+            participant=p,
+            type=categorie,
+            type_contrat=self.refs.types_contrat.get(code or categorie),
+            debut=debut,
+            fin=fin,
+            fin_prevue=fin_prevue if fin_prevue is not None else fin,
+            heures_hebdo=Decimal(heures) if heures else None,
+            cree_par=self.referent_le(p, debut),
+        )
+        if categorie in (CategorieContrat.CDI, CategorieContrat.CDD, CategorieContrat.INTERIM) and self.entreprises:
+            entreprise = rng.choice(self.entreprises)
+            codes = [c for c in entreprise.activite.romes if c in self.refs.metiers]
+            metier = self.refs.metiers[rng.choice(codes)] if codes else None
+            situation.intitule = intitule_pour(metier, rng).replace(" (H/F)", "")
+            situation.employeur, situation.siret, situation.entreprise = entreprise.nom, entreprise.siret, entreprise
+        elif categorie == CategorieContrat.FORMATION_QUALIFIANTE:
+            situation.intitule, situation.employeur = rng.choice(FORMATIONS_QUALIFIANTES)
+        elif categorie == CategorieContrat.CREATION:
+            situation.intitule, situation.employeur = rng.choice(CREATIONS), f"{p.prenom} {p.nom}"
+        elif categorie == CategorieContrat.CONTRAT_AIDE:
+            situation.intitule = rng.choice(INTITULES_CONTRAT_AIDE)
+            situation.employeur = rng.choice(EMPLOYEURS_CONTRAT_AIDE)
+        elif categorie == CategorieContrat.ACI:
+            situation.intitule, situation.employeur = rng.choice(INTITULES_ACI), rng.choice(EMPLOYEURS_ACI)
+        elif categorie == CategorieContrat.FORMATION:
+            situation.intitule, situation.employeur = "Remise à niveau en français et calcul", "GRETA 21"
+        return situation
+
+    def _contrats_cumules(self, p, categorie, fin, total, nombre, ecart_max, debut_min, en_cours=False):
+        """``nombre`` contracts of ``total`` days without overlap, the last one ending on ``fin``."""
+        rng = self.rng
+        coupes = sorted(rng.sample(range(1, total), nombre - 1)) if nombre > 1 else []
+        durees = [b - a for a, b in zip([0, *coupes], [*coupes, total], strict=True)]
+        ecarts = [rng.randint(0, ecart_max) for _ in range(nombre - 1)] + [0]
+        if fin - timedelta(days=total + sum(ecarts) - 1) < debut_min:
+            ecarts = [0] * nombre
+        heures = rng.choice(HEURES) if categorie == CategorieContrat.CDD else "35.0"
+        situations, jour = [], fin
+        for duree, ecart in zip(reversed(durees), reversed(ecarts), strict=True):
+            jour -= timedelta(days=ecart)
+            debut = jour - timedelta(days=duree - 1)
+            situations.append(self._situation(p, categorie, debut, fin=jour, heures=heures))
+            jour = debut - timedelta(days=1)
+        if en_cours:
+            dernier = situations[0]
+            dernier.fin, dernier.fin_prevue = None, self.today + timedelta(days=rng.randint(15, 120))
+        return situations
+
+    def _pour_resultat(self, p, resultat, date_resultat):
+        """Situations (and a senior validation) that reach ``resultat`` on or before ``date_resultat``.
+
+        Returns None when the pathway is too short for it."""
+        rng = self.rng
+        entree = p.date_entree
+        six_mois = relativedelta(months=self.parametres.mois_presence)
+        validation = None
+        if resultat in (MotifSortie.CDI, MotifSortie.CREATION, MotifSortie.CONTRAT_AIDE, MotifSortie.SENIOR_ACI):
+            au_plus_tard = date_resultat - six_mois - timedelta(days=10 if resultat == MotifSortie.SENIOR_ACI else 0)
+            marge = (au_plus_tard - entree).days - 5
+            if marge < 0:
+                return None
+            debut = au_plus_tard - timedelta(days=rng.randint(0, min(40, marge)))
+            if resultat == MotifSortie.CDI:
+                situations = [self._situation(p, CategorieContrat.CDI, debut, heures=rng.choice(HEURES))]
+            elif resultat == MotifSortie.CREATION:
+                situations = [self._situation(p, CategorieContrat.CREATION, debut)]
+            elif resultat == MotifSortie.CONTRAT_AIDE:
+                fin_prevue = debut + relativedelta(months=rng.choice([9, 12, 12, 24]))
+                situations = [
+                    self._situation(
+                        p,
+                        CategorieContrat.CONTRAT_AIDE,
+                        debut,
+                        fin_prevue=fin_prevue,
+                        heures=rng.choice(["20.0", "26.0", "35.0"]),
+                        code="PEC_CUI_CAE",
+                    )
+                ]
+            else:
+                if rules.age_le(p.date_naissance, debut) < self.parametres.age_senior:
+                    return None
+                fin_prevue = debut + relativedelta(months=rng.choice([12, 24]))
+                situations = [self._situation(p, CategorieContrat.ACI, debut, fin_prevue=fin_prevue, heures="26.0")]
+                echeance = debut + six_mois
+                validation = echeance + timedelta(days=rng.randint(0, (date_resultat - echeance).days))
+        elif resultat in (MotifSortie.CDD, MotifSortie.INTERIM):
+            marge = (date_resultat - entree).days - 5
+            if marge < self.parametres.jours_cumules + 3:
+                return None
+            total = rng.randint(self.parametres.jours_cumules + 3, min(marge, 250))
+            if resultat == MotifSortie.CDD:
+                nombre, ecart_max, categorie = rng.choice([1, 2, 2, 3]), 20, CategorieContrat.CDD
+            else:
+                nombre, ecart_max, categorie = rng.randint(4, 9), 10, CategorieContrat.INTERIM
+            fin = date_resultat - timedelta(days=rng.randint(0, 5))
+            situations = self._contrats_cumules(p, categorie, fin, total, nombre, ecart_max, entree)
+        elif resultat == MotifSortie.FORMATION_QUALIFIANTE:
+            debut = date_resultat - timedelta(days=rng.randint(0, min(20, (date_resultat - entree).days)))
+            fin_prevue = debut + timedelta(days=rng.randint(120, 330))
+            situations = [self._situation(p, CategorieContrat.FORMATION_QUALIFIANTE, debut, fin_prevue=fin_prevue)]
+        else:
+            raise ValueError(resultat)
+        return situations, validation
+
+    def _detectees(self, p, situations, validation, as_of):
+        faits = rules.FaitsParcours(
+            date_naissance=p.date_naissance,
+            situations=tuple(
+                rules.Situation(
+                    type=s.type,
+                    debut=s.debut,
+                    fin_prevue=s.fin_prevue,
+                    fin=s.fin,
+                    heures_hebdo=s.heures_hebdo,
+                    accord_temps_partiel=s.accord_temps_partiel,
+                    employeur=s.employeur,
+                )
+                for s in situations
+            ),
+            date_reference=as_of,
+            validation_senior_aci=validation,
+        )
+        return {d.resultat: d for d in rules.sorties_positives(faits, self.parametres)}
+
+    def sorties(self, participants):
+        """Exited participants: the situation behind a positive motive, and the confirmed exit."""
+        for p in participants:
+            if p.statut != StatutParticipant.SORTI:
+                continue
+            raisons = []
+            if p.motif_sortie in MotifSortie.positives():
+                construit = self._pour_resultat(p, p.motif_sortie, p.date_sortie)
+                if construit is None:
+                    raise RuntimeError(f"Parcours trop court pour la sortie {p.motif_sortie} de {p.identifiant}.")
+                situations, validation = construit
+                detection = self._detectees(p, situations, validation, p.date_sortie).get(p.motif_sortie)
+                if detection is None:
+                    raise RuntimeError(f"Sortie {p.motif_sortie} de {p.identifiant} non justifiée par les règles.")
+                self.lignes[Situation].extend(situations)
+                if validation is not None:
+                    motif = MOTIF_VALIDATION_SENIOR
+                    self._decision(p, DecisionCommissionType.VALIDATION_SENIOR_ACI, validation, motif, p._verdict_demo)
+                raisons = list(detection.raisons)
+                self.lignes[DetectionSortie].append(
+                    DetectionSortie(
+                        participant=p,
+                        resultat=p.motif_sortie,
+                        date=detection.date,
+                        raisons=raisons,
+                        statut=StatutDetection.CONFIRMEE,
+                    )
+                )
+            self.lignes[Sortie].append(
+                Sortie(
+                    participant=p,
+                    date=p.date_sortie,
+                    motif=p.motif_sortie,
+                    commentaire=COMMENTAIRES_SORTIE.get(p.motif_sortie, ""),
+                    raisons=raisons,
+                    confirmee_par=p.referent,
+                )
+            )
+
+    def situations_en_cours(self, participants):
+        """In accompaniment: ~8 % reached a positive exit (to confirm), ~15 % have a contract running."""
+        rng = self.rng
+        suivis = [
+            p for p in participants if p.statut == StatutParticipant.ENTRE and (self.today - p.date_entree).days >= 7
+        ]
+        tirage = rng.sample(suivis, len(suivis))
+        total = sum(1 for p in participants if p.statut == StatutParticipant.ENTRE)
+        n_detectees = round(PART_SORTIE_DETECTEE * total)
+        detectees, en_cours = (
+            tirage[:n_detectees],
+            tirage[n_detectees : n_detectees + round(PART_CONTRAT_EN_COURS * total)],
+        )
+        poids = {
+            MotifSortie.CDI: 0.25,
+            MotifSortie.CDD: 0.2,
+            MotifSortie.INTERIM: 0.15,
+            MotifSortie.FORMATION_QUALIFIANTE: 0.2,
+            MotifSortie.CONTRAT_AIDE: 0.1,
+            MotifSortie.CREATION: 0.05,
+            MotifSortie.SENIOR_ACI: 0.05,
+        }
+        for p in detectees:
+            resultat = _tirage(rng, poids)
+            jour = self.today - timedelta(days=rng.randint(0, min(40, (self.today - p.date_entree).days)))
+            construit = self._pour_resultat(p, resultat, jour)
+            if construit is None:
+                resultat = MotifSortie.FORMATION_QUALIFIANTE
+                construit = self._pour_resultat(p, resultat, jour)
+            situations, _ = construit
+            if resultat in (MotifSortie.CDD, MotifSortie.INTERIM) and rng.random() < 0.5:
+                dernier = max(situations, key=lambda s: s.debut)
+                dernier.fin, dernier.fin_prevue = None, self.today + timedelta(days=rng.randint(15, 120))
+            if not self._detectees(p, situations, None, self.today):
+                raise RuntimeError(f"Aucune sortie positive détectée pour {p.identifiant}.")
+            self.lignes[Situation].extend(situations)
+        for p in en_cours:
+            situations = self._en_cours(p)
+            if self._detectees(p, situations, None, self.today):
+                raise RuntimeError(f"Contrat en cours de {p.identifiant} déjà détecté comme sortie positive.")
+            self.lignes[Situation].extend(situations)
+
+    def _en_cours(self, p):
+        """A contract or training running today that has not reached a positive exit."""
+        rng = self.rng
+        anciennete = (self.today - p.date_entree).days
+        recent = self.today - timedelta(days=rng.randint(7, min(150, anciennete)))
+        senior = rules.age_le(p.date_naissance, recent) >= self.parametres.age_senior
+        genre = _tirage(
+            rng, {"CDI": 0.25, "CDD": 0.3, "INTERIM": 0.15, "CONTRAT_AIDE": 0.1, "ACI": 0.15, "FORMATION": 0.05}
+        )
+        plus_tard = lambda: self.today + timedelta(days=rng.randint(15, 180))  # noqa: E731
+        if genre == "CDI":
+            return [self._situation(p, CategorieContrat.CDI, recent, heures=rng.choice(HEURES))]
+        if genre == "CDD":
+            return [self._situation(p, CategorieContrat.CDD, recent, fin_prevue=plus_tard(), heures=rng.choice(HEURES))]
+        if genre == "INTERIM":
+            total = (self.today - recent).days + 1
+            if total < 20:
+                return [self._situation(p, CategorieContrat.INTERIM, recent, fin_prevue=plus_tard(), heures="35.0")]
+            return self._contrats_cumules(
+                p, CategorieContrat.INTERIM, self.today, total, rng.randint(2, 5), 0, p.date_entree, en_cours=True
+            )
+        if genre == "CONTRAT_AIDE":
+            fin_prevue = recent + relativedelta(months=12)
+            return [
+                self._situation(
+                    p, CategorieContrat.CONTRAT_AIDE, recent, fin_prevue=fin_prevue, heures="26.0", code="PEC_CUI_CAE"
+                )
+            ]
+        if genre == "ACI":
+            debut = recent if senior else p.date_entree + timedelta(days=rng.randint(0, anciennete - 7))
+            return [
+                self._situation(
+                    p,
+                    CategorieContrat.ACI,
+                    debut,
+                    fin_prevue=max(plus_tard(), debut + relativedelta(months=12)),
+                    heures="26.0",
+                )
+            ]
+        return [self._situation(p, CategorieContrat.FORMATION, recent, fin_prevue=plus_tard())]
 
 
 def _empreinte_participants(participants=None):
@@ -441,11 +1205,45 @@ def _empreinte_offres(offres=None):
     return sorted((o.entreprise.siret, o.intitule, o.date_publication) for o in offres)
 
 
+# The stable fields of the pathway rows, by model (the participant's identifiant comes first).
+CLES_SUIVI = {
+    HistoriqueReferent: ("referent_id", "du"),
+    DecisionCommission: ("decision", "date_decision"),
+    Entretien: ("date", "realise_par_id"),
+    Etape: ("type", "intitule", "debut"),
+    DiagnosticEntree: ("date",),
+    Situation: ("type", "debut"),
+    Sortie: ("motif", "date"),
+    DetectionSortie: ("resultat",),
+}
+
+
+def _empreinte_suivi(modele, lignes=None):
+    """The stable fields of a model's pathway rows, as a set.
+
+    The generated rows must all be in the database; rows people added during the day (an
+    entretien, a new référent, a confirmed exit) are kept. Detections of participants in
+    accompaniment are recomputed by ``detections_rafraichir``: only the confirmed ones count."""
+    champs = CLES_SUIVI[modele]
+    if lignes is None:
+        rows = modele.objects.filter(participant__identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO)
+        if modele is DetectionSortie:
+            rows = rows.filter(statut=StatutDetection.CONFIRMEE)
+        return set(rows.values_list("participant__identifiant", *champs))
+    return {(ligne.participant.identifiant, *(_valeur(ligne, c) for c in champs)) for ligne in lignes}
+
+
+def _valeur(ligne, champ):
+    if champ.endswith("_id"):
+        return getattr(ligne, champ[:-3]).pk
+    return getattr(ligne, champ)
+
+
 def supprimer_donnees_demo():
     """Delete the demo participants, offers and companies (never the staff accounts)."""
+    Participant.objects.filter(identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO).delete()
     Offre.objects.filter(entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Entreprise.objects.filter(siret__startswith=PREFIXE_SIRET_DEMO).delete()
-    Participant.objects.filter(identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO).delete()
 
 
 def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
@@ -473,24 +1271,41 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         referents = list(
             User.objects.filter(email__in=[e for r, e in DEMO_COMPTES if r == Role.REFERENT]).order_by("email")
         )
+        coordinatrice = User.objects.get(email=_email_du_role(Role.COORDINATRICE))
         participants = _generer_participants(rng, refs, referents, volumes, today)
         entreprises = _generer_entreprises(rng, refs, volumes)
         offres = _generer_offres(rng, refs, entreprises, volumes, today) if entreprises else []
+        # The pathway has its own generator: the participants stay the same whatever it draws.
+        suivi = _generer_suivi(
+            random.Random(f"{seed}:suivi"), refs, referents, coordinatrice, participants, entreprises, today
+        )
 
         a_jour = (
             _empreinte_participants() == _empreinte_participants(participants)
             and _empreinte_entreprises() == _empreinte_entreprises(entreprises)
             and _empreinte_offres() == _empreinte_offres(offres)
+            and all(_empreinte_suivi(modele, lignes) <= _empreinte_suivi(modele) for modele, lignes in suivi.items())
         )
         if not a_jour:
             supprimer_donnees_demo()
             Participant.objects.bulk_create(participants, batch_size=500)
+            if any(p.pk is None for p in participants):  # backends that return no ids
+                ids = dict(
+                    Participant.objects.filter(identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO).values_list(
+                        "identifiant", "pk"
+                    )
+                )
+                for p in participants:
+                    p.pk = ids[p.identifiant]
             Entreprise.objects.bulk_create(entreprises, batch_size=500)
-            if any(e.pk is None for e in entreprises):  # backends that return no ids
+            if any(e.pk is None for e in entreprises):
                 ids = dict(Entreprise.objects.filter(siret__startswith=PREFIXE_SIRET_DEMO).values_list("siret", "pk"))
                 for e in entreprises:
                     e.pk = ids[e.siret]
             Offre.objects.bulk_create(offres, batch_size=500)
+            for modele, lignes in suivi.items():
+                modele.objects.bulk_create(lignes, batch_size=1000)
+        detections = detections_rafraichir(today=today)
 
     return {
         "comptes": len(_COMPTES),
@@ -504,6 +1319,8 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         "entreprises": len(entreprises),
         "offres": len(offres),
         "offres_a_qualifier": sum(1 for o in offres if o.statut == StatutOffre.COLLECTEE),
+        **{modele._meta.model_name: len(lignes) for modele, lignes in suivi.items()},
+        "detections_creees": detections[0],
         "recharge": not a_jour,
         "duree_s": round(time.monotonic() - debut, 1),
     }

@@ -122,6 +122,9 @@ class Commune(PeriodeValidite):
     insee = models.CharField("code INSEE", max_length=5)
     nom = models.CharField(max_length=150)
     codes_postaux = models.CharField("codes postaux", max_length=100, blank=True, help_text="Séparés par des virgules.")
+    # The town hall's position, for distances in the matching of offers.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = "commune du territoire"

@@ -49,11 +49,13 @@ ROLE_PERMISSIONS = {
         "plie.espace_referent",
         *_crud("participants", "participant", ("view", "add", "change")),
         "offres.view_offre",
+        *_crud("offres", "positionnement", ("view", "add", "change")),
         *_crud("entreprises", "entreprise", ("view", "add", "change")),
     ],
     Role.CHARGE_MISSION: [
         "plie.espace_charge_mission",
         *_crud("offres", "offre"),
+        "offres.view_positionnement",
         *_crud("entreprises", "entreprise", ("view", "add", "change")),
     ],
     Role.COORDINATRICE: [
@@ -62,6 +64,7 @@ ROLE_PERMISSIONS = {
         "participants.decider_commission",
         "participants.changer_referent",
         "offres.view_offre",
+        *_crud("offres", "positionnement", ("view", "change")),
         "entreprises.view_entreprise",
     ],
     Role.AUDITEUR_FSE: [

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "participants.tasks.rafraichir_detections",
         "schedule": crontab(hour=2, minute=30),
     },
+    "recapitulatif-hebdomadaire-offres": {
+        "task": "offres.tasks.recapitulatif_hebdomadaire",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------
@@ -286,3 +290,8 @@ PLIE_REGLES = {
     # §3: an entretien at least once per calendar month, and never more than this many days apart.
     "JOURS_MAX_SANS_ENTRETIEN": env.int("PLIE_JOURS_MAX_SANS_ENTRETIEN", default=31),
 }
+
+# Absolute address of the app, for links in e-mails.
+PLIE_URL = env.str("PLIE_URL", default="http://127.0.0.1:8000")
+# RULES §4: a positionnement without progress for this many days is flagged for follow-up.
+PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS = env.int("PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS", default=10)

@@ -48,6 +48,7 @@ urlpatterns = [
     path("audit-fse/", views.EspaceAuditFse.as_view(), name="espace_auditeur_fse"),
     path("administration/", views.EspaceAdministration.as_view(), name="espace_administrateur"),
     path("participants/", include("participants.urls")),
+    path("offres/", include("offres.urls")),
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]

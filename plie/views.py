@@ -3,12 +3,12 @@
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
-from offres.selectors import offres_a_qualifier
+from offres.selectors import offres_a_positionner, offres_a_qualifier, positionnements_a_relancer
 from participants.selectors import a_voir, caseload, charge_des_referents, chiffres_du_mois
 
 from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, TypeContrat
@@ -31,6 +31,18 @@ def accueil(request):
     return redirect(role.start_url_name)
 
 
+NB_BLOC = 10  # rows of the offers and follow-up blocks of a start page; the full lists are a click away
+
+
+def _a_relancer(user, today):
+    """The "positionnements à relancer" block: the oldest first, with days since the last step (two queries)."""
+    queryset = positionnements_a_relancer(user, today)
+    lignes = list(queryset[:NB_BLOC])
+    for positionnement in lignes:
+        positionnement.jours = (today - positionnement.derniere_etape_le).days
+    return {"a_relancer": lignes, "nb_a_relancer": queryset.count()}
+
+
 class EspaceReferent(RolePageMixin, ListView):
     permission_required = Role.REFERENT.start_permission
     template_name = "plie/espace_referent.html"
@@ -46,6 +58,13 @@ class EspaceReferent(RolePageMixin, ListView):
         for participant in context["participants"]:
             participant.a_voir = a_voir(participant, self.today)
         context["nb_a_voir"] = self.object_list.filter(a_voir_bd=True).count()
+        user = self.request.user
+        diffusions = offres_a_positionner(user)
+        context["offres_a_positionner"] = diffusions[:NB_BLOC]
+        context["compte_offres"] = diffusions.aggregate(
+            total=Count("id"), nouvelles=Count("id", filter=Q(vue_le__isnull=True))
+        )
+        context.update(_a_relancer(user, self.today))
         return context
 
     def get_template_names(self):
@@ -62,6 +81,11 @@ class EspaceChargeMission(RolePageMixin, ListView):
 
     def get_queryset(self):
         return offres_a_qualifier()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(_a_relancer(self.request.user, timezone.localdate()))
+        return context
 
 
 class EspaceCoordination(RolePageMixin, TemplateView):

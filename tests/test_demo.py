@@ -8,8 +8,28 @@ from django.core.management import CommandError, call_command
 from entreprises.models import Entreprise, valider_siret
 from offres.enums import StatutOffre
 from offres.models import Offre
-from participants.enums import MotifSortie, StatutParticipant
-from participants.models import Participant
+from participants import rules, selectors
+from participants.enums import (
+    DOMAINES_CLEA,
+    DecisionCommissionType,
+    MotifSortie,
+    NiveauCompetence,
+    StatutDetection,
+    StatutParticipant,
+    TypeEntretien,
+)
+from participants.models import (
+    DecisionCommission,
+    DetectionSortie,
+    DiagnosticEntree,
+    Entretien,
+    Etape,
+    HistoriqueReferent,
+    Participant,
+    Situation,
+    Sortie,
+)
+from participants.services import referent_attribuer
 from plie.demo import DEMO_COMPTES, DEMO_MOT_DE_PASSE, DemoInvalide, charger_donnees_demo
 from plie.models import User
 from plie.roles import Role
@@ -29,12 +49,40 @@ def lignes_participants():
     return list(rows.values_list(*CHAMPS, "referent__email"))
 
 
+MODELES_SUIVI = [
+    HistoriqueReferent,
+    DecisionCommission,
+    Entretien,
+    Etape,
+    DiagnosticEntree,
+    Situation,
+    DetectionSortie,
+    Sortie,
+]
+
+
+def lignes_suivi():
+    """The pathway rows of the demo participants, by model, without ids nor timestamps."""
+    lignes = {}
+    for modele in MODELES_SUIVI:
+        champs = [
+            f.attname
+            for f in modele._meta.concrete_fields
+            if f.attname
+            not in ("id", "participant_id", "entreprise_id", "cree_le", "modifie_le", "detectee_le", "confirmee_le")
+        ]
+        rows = modele.objects.filter(participant__identifiant__startswith="DEMO-")
+        lignes[modele.__name__] = sorted(map(repr, rows.values_list("participant__identifiant", *champs)))
+    return lignes
+
+
 def photo():
     return {
         "participants": sorted(Participant.objects.values_list("id", flat=True)),
         "entreprises": sorted(Entreprise.objects.values_list("id", flat=True)),
         "offres": sorted(Offre.objects.values_list("id", "entreprise_id")),
         "comptes": sorted(User.objects.values_list("id", "password")),
+        **{m.__name__: sorted(m.objects.values_list("id", flat=True)) for m in MODELES_SUIVI},
     }
 
 
@@ -69,14 +117,16 @@ def test_mot_de_passe_remis_a_zero_au_rechargement():
 @pytest.mark.django_db
 def test_meme_graine_memes_participants():
     charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
-    premiere = lignes_participants()
+    premiere, premier_suivi = lignes_participants(), lignes_suivi()
     charger_donnees_demo(scale=PETIT, seed=1, today=TODAY)
     autre_graine = lignes_participants()
     charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
 
     assert premiere
+    assert all(premier_suivi.values())
     assert autre_graine != premiere
     assert lignes_participants() == premiere
+    assert lignes_suivi() == premier_suivi
 
 
 @pytest.mark.django_db
@@ -89,7 +139,27 @@ def test_deuxieme_chargement_ne_change_rien():
     assert premier["recharge"] is True
     assert second["recharge"] is False
     assert second["comptes_ecrits"] == 0
+    assert second["detections_creees"] == 0
     assert photo() == avant
+
+
+@pytest.mark.django_db
+def test_ce_qui_est_fait_dans_la_journee_est_garde():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    participant = Participant.objects.filter(statut=StatutParticipant.ENTRE).order_by("identifiant").first()
+    entretien = Entretien.objects.create(participant=participant, date=TODAY, realise_par=participant.referent)
+    autre = User.objects.with_role(Role.REFERENT).exclude(pk=participant.referent_id).first()
+    coordinatrice = User.objects.get(email="coordinatrice@demo.plie.fr")
+    referent_attribuer(participant=participant, referent=autre, du=TODAY, par=coordinatrice)
+    historique = sorted(HistoriqueReferent.objects.filter(participant=participant).values_list("id", "au"))
+
+    stats = charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+
+    assert stats["recharge"] is False
+    assert Entretien.objects.filter(pk=entretien.pk).exists()
+    assert sorted(HistoriqueReferent.objects.filter(participant=participant).values_list("id", "au")) == historique
+    participant.refresh_from_db()
+    assert participant.referent == autre
 
 
 @pytest.mark.django_db
@@ -165,3 +235,112 @@ def test_commande_demo_logins(capsys):
     assert sortie[0] == "Application : http://localhost:8000/"
     assert "Administrateur : admin@demo.plie.fr / Plie-Demo-2026" in sortie
     assert len(sortie) == 19
+
+
+@pytest.mark.django_db
+def test_referents_et_commission():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    coordinatrice = User.objects.get(email="coordinatrice@demo.plie.fr")
+
+    # One open row per participant still accompanied (or candidate), on their current référent.
+    for p in Participant.objects.exclude(statut=StatutParticipant.SORTI):
+        ouvertes = list(HistoriqueReferent.objects.filter(participant=p, au=None))
+        assert [h.referent_id for h in ouvertes] == [p.referent_id]
+    # Exited ones: every row closed, the last one at the exit date.
+    for p in Participant.objects.filter(statut=StatutParticipant.SORTI):
+        historique = list(HistoriqueReferent.objects.filter(participant=p).order_by("du"))
+        assert historique and all(h.au is not None for h in historique)
+        assert historique[-1].au == p.date_sortie
+    # About 10 % of those in accompaniment changed référent once: the rows follow each other.
+    suivis = Participant.objects.filter(statut=StatutParticipant.ENTRE)
+    changements = [p for p in suivis if p.historique_referents.count() == 2]
+    assert 1 <= len(changements) <= 0.2 * suivis.count()
+    for p in changements:
+        ancien, actuel = p.historique_referents.order_by("du")
+        assert ancien.au == actuel.du and ancien.referent_id != actuel.referent_id
+        assert actuel.motif and actuel.attribue_par == coordinatrice
+
+    # One entry decision per entered participant, at the entry date, consistent with the rules.
+    entres = Participant.objects.exclude(date_entree=None).select_related("commune")
+    territoire = selectors.Territoire()
+    derogations = 0
+    for p in entres:
+        (decision,) = p.decisions.filter(decision__in=DecisionCommissionType.entrees())
+        assert decision.date_decision == p.date_entree
+        assert decision.decide_par == coordinatrice and decision.motif.strip()
+        verdict = selectors.verdict_eligibilite(p, p.date_entree, territoire)
+        assert decision.eligible_au_calcul == verdict.eligible
+        assert decision.criteres_manquants == "|".join(verdict.criteres_manquants)
+        if decision.decision == DecisionCommissionType.DEROGATION:
+            derogations += 1
+            assert decision.criteres_manquants and not decision.eligible_au_calcul
+        else:
+            assert decision.eligible_au_calcul
+    assert 1 <= derogations <= 0.1 * entres.count()
+    assert not DecisionCommission.objects.filter(participant__date_entree=None).exists()
+
+
+@pytest.mark.django_db
+def test_entretiens_etapes_et_diagnostics():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    referents = set(User.objects.with_role(Role.REFERENT).values_list("pk", flat=True))
+    suivis = selectors.avec_suivi(Participant.objects.filter(statut=StatutParticipant.ENTRE), TODAY)
+    n = suivis.count()
+
+    # About 30 % have no entretien this month: each référent's "à voir" list has work.
+    dus = [p for p in suivis if rules.entretien_du_mois(p.dernier_entretien, TODAY, 31).a_voir]
+    assert 0.2 <= len(dus) / n <= 0.4
+    assert all(p.dernier_entretien >= TODAY.replace(day=1) for p in suivis if p not in dus)
+    a_voir = [sum(p.a_voir_bd for p in selectors.caseload(User.objects.get(pk=pk), TODAY)) for pk in referents]
+    assert sum(1 for nombre in a_voir if nombre) >= len(referents) // 2
+    entretiens = Entretien.objects.select_related("participant")
+    assert set(entretiens.values_list("realise_par", flat=True)) <= referents
+    assert entretiens.filter(type=TypeEntretien.INDIVIDUEL).count() > entretiens.count() / 2
+    for e in entretiens:
+        p = e.participant
+        assert p.date_entree <= e.date <= (p.date_sortie or TODAY)
+    assert all(p.entretiens.exists() for p in Participant.objects.filter(statut=StatutParticipant.SORTI))
+
+    # 1 to 3 étapes each, some ending in the next 14 days.
+    for p in suivis:
+        assert 1 <= p.etapes.count() <= 3
+    assert Etape.objects.filter(debut__gt=TODAY).count() == 0
+    assert any(p.etape_finit_bientot for p in suivis)
+
+    # Entry diagnostic for ~70 % of those who entered, the seven CléA domains filled.
+    entres = Participant.objects.exclude(date_entree=None).count()
+    diagnostics = DiagnosticEntree.objects.select_related("participant")
+    assert 0.6 <= diagnostics.count() / entres <= 0.8
+    for d in diagnostics:
+        niveaux = [getattr(d, champ) for champ, _ in DOMAINES_CLEA]
+        assert sum(1 for niveau in niveaux if niveau != NiveauCompetence.NON_EVALUE) >= 3
+        assert d.participant.date_entree <= d.date
+    assert 0.1 <= diagnostics.filter(orientation_clea=True).count() / diagnostics.count() <= 0.3
+
+
+@pytest.mark.django_db
+def test_sorties_justifiees_par_les_regles():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    sortis = Participant.objects.filter(statut=StatutParticipant.SORTI).prefetch_related("situations", "decisions")
+
+    positives = 0
+    for p in sortis:
+        sortie = Sortie.objects.get(participant=p)
+        assert (sortie.date, sortie.motif, sortie.confirmee_par_id) == (p.date_sortie, p.motif_sortie, p.referent_id)
+        if p.motif_sortie in MotifSortie.positives():
+            positives += 1
+            detectees = selectors.sorties_detectees(p, as_of=p.date_sortie)
+            assert p.motif_sortie in [d.resultat for d in detectees], p.identifiant
+            assert sortie.raisons
+            assert all(p.date_entree <= s.debut for s in p.situations.all())
+        else:
+            assert sortie.commentaire and not p.situations.exists()
+    assert positives
+
+    # In accompaniment: detected positive exits to confirm, and contracts that have not reached one.
+    suivis = Participant.objects.filter(statut=StatutParticipant.ENTRE)
+    detections = DetectionSortie.objects.filter(participant__in=suivis, statut=StatutDetection.A_CONFIRMER)
+    n = suivis.count()
+    assert 0.04 <= detections.values("participant").distinct().count() / n <= 0.12
+    en_cours = suivis.exclude(situations=None).exclude(detections__isnull=False).distinct().count()
+    assert 0.1 <= en_cours / n <= 0.2

@@ -4,19 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('participants', '0003_historique_referents_existants'),
+        ("participants", "0003_historique_referents_existants"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='participant',
-            options={'ordering': ['nom', 'prenom'], 'permissions': [('decider_commission', 'Statuer en commission (entrées, sorties senior en ACI)'), ('changer_referent', "Changer le référent d'un participant")], 'verbose_name': 'participant', 'verbose_name_plural': 'participants'},
+            name="participant",
+            options={
+                "ordering": ["nom", "prenom"],
+                "permissions": [
+                    ("decider_commission", "Statuer en commission (entrées, sorties senior en ACI)"),
+                    ("changer_referent", "Changer le référent d'un participant"),
+                ],
+                "verbose_name": "participant",
+                "verbose_name_plural": "participants",
+            },
         ),
         migrations.AlterField(
-            model_name='situation',
-            name='type',
-            field=models.CharField(choices=[('CDI', 'CDI'), ('CDD', 'CDD'), ('INTERIM', 'Intérim'), ('CONTRAT_AIDE', 'Contrat aidé'), ('ACI', "Atelier et chantier d'insertion (ACI)"), ('FORMATION_QUALIFIANTE', 'Formation qualifiante'), ('FORMATION', 'Formation non qualifiante'), ('CREATION', "Création ou reprise d'activité")], max_length=30, verbose_name='type de situation'),
+            model_name="situation",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("CDI", "CDI"),
+                    ("CDD", "CDD"),
+                    ("INTERIM", "Intérim"),
+                    ("CONTRAT_AIDE", "Contrat aidé"),
+                    ("ACI", "Atelier et chantier d'insertion (ACI)"),
+                    ("FORMATION_QUALIFIANTE", "Formation qualifiante"),
+                    ("FORMATION", "Formation non qualifiante"),
+                    ("CREATION", "Création ou reprise d'activité"),
+                ],
+                max_length=30,
+                verbose_name="type de situation",
+            ),
         ),
     ]
