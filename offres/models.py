@@ -1,8 +1,34 @@
-"""Job offers gathered for the PLIE's public."""
+"""Job offers gathered for the PLIE's public, where they come from, who was positioned on them."""
 
+from django.conf import settings
 from django.db import models
 
-from .enums import StatutOffre
+from .enums import (
+    MotifCloture,
+    MotifEcart,
+    OriginePartenaire,
+    StatutOffre,
+    StatutPositionnement,
+    TypeSource,
+)
+
+
+class Source(models.Model):
+    """Where offers come from: a job board, a partner's workbook, a feed, a page, or manual entry."""
+
+    nom = models.SlugField(max_length=60, unique=True, help_text="Nom court, ex. france-travail.")
+    libelle = models.CharField("libellé", max_length=150)
+    type = models.CharField(max_length=30, choices=TypeSource.choices)
+    actif = models.BooleanField(default=True)
+    parametres = models.JSONField("paramètres", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "source d'offres"
+        verbose_name_plural = "sources d'offres"
+        ordering = ["libelle"]
+
+    def __str__(self):
+        return self.libelle
 
 
 class Offre(models.Model):
@@ -20,11 +46,15 @@ class Offre(models.Model):
         related_name="offres",
         verbose_name="lieu de travail",
     )
+    lieu_travail = models.CharField(
+        "lieu de travail (tel qu'annoncé)", max_length=200, blank=True, help_text="Si hors des communes du territoire."
+    )
     type_contrat = models.ForeignKey(
         "plie.TypeContrat", on_delete=models.PROTECT, related_name="offres", verbose_name="type de contrat"
     )
     duree_mois = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
     heures_hebdo = models.DecimalField("heures hebdomadaires", max_digits=4, decimal_places=1, null=True, blank=True)
+    horaires = models.CharField("horaires", max_length=250, blank=True, help_text="Ex. : du lundi au vendredi, 6 h – 9 h.")
     salaire = models.CharField(max_length=150, blank=True)
     metier_rome = models.ForeignKey(
         "plie.MetierRome",
@@ -38,13 +68,152 @@ class Offre(models.Model):
     date_publication = models.DateField("date de publication")
     date_expiration = models.DateField("date d'expiration", null=True, blank=True)
     statut = models.CharField(max_length=10, choices=StatutOffre.choices, default=StatutOffre.COLLECTEE)
+    origine_partenaire = models.CharField(
+        "transmise par", max_length=30, choices=OriginePartenaire.choices, blank=True, help_text="Pour une saisie manuelle."
+    )
+    contact_partenaire = models.CharField("contact du partenaire", max_length=200, blank=True)
+
+    # Qualification checklist (RULES §4), filled by the chargé(e) de mission.
+    sans_diplome = models.BooleanField("accessible sans diplôme", null=True, blank=True)
+    experience_requise = models.BooleanField("expérience exigée", null=True, blank=True)
+    permis_requis = models.BooleanField("permis B exigé", null=True, blank=True)
+    vehicule_requis = models.BooleanField("véhicule nécessaire", null=True, blank=True)
+    desserte_transports = models.BooleanField("desservi par les transports en commun", null=True, blank=True)
+    notes_qualification = models.TextField("notes d'adéquation au public", blank=True)
+    qualifiee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    qualifiee_le = models.DateTimeField(null=True, blank=True)
+    motif_ecart = models.CharField("motif d'écart", max_length=30, choices=MotifEcart.choices, blank=True)
+    commentaire_ecart = models.CharField("précision", max_length=250, blank=True)
+    ecartee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ecartee_le = models.DateTimeField(null=True, blank=True)
+    diffusee_le = models.DateTimeField(null=True, blank=True)
+    motif_cloture = models.CharField("motif de clôture", max_length=10, choices=MotifCloture.choices, blank=True)
+    cloturee_le = models.DateTimeField(null=True, blank=True)
+
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
 
     class Meta:
         verbose_name = "offre d'emploi"
         verbose_name_plural = "offres d'emploi"
         ordering = ["-date_publication", "-id"]
-        indexes = [models.Index(fields=["statut", "-date_publication"])]
+        indexes = [
+            models.Index(fields=["statut", "-date_publication"]),
+            models.Index(fields=["statut", "date_publication", "id"], name="offre_file_qualification"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(statut=StatutOffre.ECARTEE) | ~models.Q(motif_ecart=""),
+                name="offre_ecartee_a_un_motif",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(statut=StatutOffre.CLOTUREE) | ~models.Q(motif_cloture=""),
+                name="offre_cloturee_a_un_motif",
+            ),
+        ]
 
     def __str__(self):
         return self.intitule
+
+    @property
+    def nom_employeur(self):
+        return self.entreprise.nom if self.entreprise_id else self.employeur
+
+
+class LienSource(models.Model):
+    """One place an offer was seen; duplicates across sources keep every link."""
+
+    offre = models.ForeignKey(Offre, on_delete=models.CASCADE, related_name="liens")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="liens")
+    identifiant_externe = models.CharField("identifiant dans la source", max_length=100)
+    url = models.URLField(max_length=500, blank=True)
+    vue_le = models.DateTimeField("vue la première fois le")
+    vue_derniere_fois_le = models.DateTimeField("vue la dernière fois le")
+
+    class Meta:
+        verbose_name = "lien vers la source"
+        verbose_name_plural = "liens vers les sources"
+        ordering = ["vue_le", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "identifiant_externe"], name="lien_source_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.nom}:{self.identifiant_externe}"
+
+
+class Diffusion(models.Model):
+    """An offer sent to a référent: in-app (new until seen) and in the weekly digest."""
+
+    offre = models.ForeignKey(Offre, on_delete=models.CASCADE, related_name="diffusions")
+    referent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="diffusions")
+    diffusee_le = models.DateTimeField()
+    diffusee_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    vue_le = models.DateTimeField(null=True, blank=True)
+    envoyee_par_mail_le = models.DateTimeField("envoyée dans le récapitulatif le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "diffusion"
+        verbose_name_plural = "diffusions"
+        ordering = ["-diffusee_le", "-id"]
+        constraints = [models.UniqueConstraint(fields=["offre", "referent"], name="une_diffusion_par_referent")]
+        indexes = [models.Index(fields=["referent", "-diffusee_le"])]
+
+    def __str__(self):
+        return f"{self.offre} → {self.referent}"
+
+
+class Positionnement(models.Model):
+    """A participant put forward on an offer by their référent, followed step by step."""
+
+    offre = models.ForeignKey(Offre, on_delete=models.PROTECT, related_name="positionnements")
+    participant = models.ForeignKey("participants.Participant", on_delete=models.CASCADE, related_name="positionnements")
+    statut = models.CharField(max_length=20, choices=StatutPositionnement.choices, default=StatutPositionnement.PROPOSE)
+    derniere_etape_le = models.DateField("dernière étape le")
+    cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cree_le = models.DateTimeField(auto_now_add=True)
+    situation = models.OneToOneField(
+        "participants.Situation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="positionnement",
+        help_text="Le contrat créé quand le participant est retenu.",
+    )
+
+    class Meta:
+        verbose_name = "positionnement"
+        verbose_name_plural = "positionnements"
+        ordering = ["-derniere_etape_le", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["offre", "participant"], name="un_positionnement_par_offre_et_participant")
+        ]
+        indexes = [models.Index(fields=["statut", "derniere_etape_le"])]
+
+    def __str__(self):
+        return f"{self.participant} sur {self.offre}"
+
+
+class EtapePositionnement(models.Model):
+    """Each step of a positionnement: dated and attributed (the history is never rewritten)."""
+
+    positionnement = models.ForeignKey(Positionnement, on_delete=models.CASCADE, related_name="etapes")
+    statut = models.CharField(max_length=20, choices=StatutPositionnement.choices)
+    date = models.DateField()
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "étape de positionnement"
+        verbose_name_plural = "étapes de positionnement"
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return f"{self.get_statut_display()} le {self.date:%d/%m/%Y}"

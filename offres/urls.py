@@ -1,0 +1,22 @@
+from django.urls import path
+
+from .views import liste, positionnements, qualification
+
+app_name = "offres"
+
+urlpatterns = [
+    path("", liste.OffreList.as_view(), name="liste"),
+    path("export.xlsx", liste.export_offres, name="export"),
+    path("nouvelle/", qualification.OffreSaisie.as_view(), name="nouvelle"),
+    path("qualification/", qualification.file_qualification, name="file"),
+    path("qualification/ecarter/", qualification.EcarterLot.as_view(), name="ecarter_lot"),
+    path("<int:pk>/qualifier/", qualification.Qualifier.as_view(), name="qualifier"),
+    path("<int:pk>/rouvrir/", qualification.Rouvrir.as_view(), name="rouvrir"),
+    path("<int:pk>/", positionnements.OffreDetail.as_view(), name="detail"),
+    path("<int:pk>/diffuser/", positionnements.Diffuser.as_view(), name="diffuser"),
+    path("<int:pk>/cloturer/", positionnements.Cloturer.as_view(), name="cloturer"),
+    path("<int:pk>/positionner/", positionnements.Positionner.as_view(), name="positionner"),
+    path("positionnements/<int:pk>/", positionnements.PositionnementDetail.as_view(), name="positionnement"),
+    path("suivi/", positionnements.Suivi.as_view(), name="suivi"),
+    path("pour/<int:participant_pk>/", positionnements.OffresPourParticipant.as_view(), name="pour_participant"),
+]
