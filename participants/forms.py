@@ -40,6 +40,11 @@ class ParticipantForm(forms.ModelForm):
             "sous_main_justice",
             "situation_marche_travail",
             "inscrit_france_travail",
+            "metiers_vises",
+            "permis_b",
+            "vehicule",
+            "heures_hebdo_max",
+            "disponible",
         ]
         widgets = {
             "date_naissance": DATE,
@@ -54,6 +59,8 @@ class ParticipantForm(forms.ModelForm):
         self.fields["commune"].queryset = Commune.objects.valides_le(today)
         self.fields["quartier_prioritaire"].queryset = QuartierPrioritaire.objects.valides_le(today)
         self.fields["date_candidature"].initial = today
+        self.fields["metiers_vises"].widget.attrs["size"] = 8
+        self.fields["metiers_vises"].help_text = "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."
 
     def clean(self):
         data = super().clean()

@@ -115,3 +115,9 @@ def charger_metiers_rome(MetierRome, text):
 
 def texte_rome_echantillon():
     return (DATA_DIR / "rome_echantillon.csv").read_text(encoding="utf-8")
+
+
+def charger_coordonnees(Commune):
+    """Town-hall positions of the communes (for distances in the matching of offers)."""
+    for insee, point in _json("communes_coordonnees.json").items():
+        Commune.objects.filter(insee=insee).update(latitude=point["lat"], longitude=point["lon"])

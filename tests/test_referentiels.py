@@ -77,3 +77,13 @@ def test_load_rome_command_is_all_or_nothing(tmp_path):
     good.write_text("code_rome;libelle_rome\nZ9998;Bon\n", encoding="utf-8")
     call_command("load_rome", good)
     assert MetierRome.objects.get(code="Z9998").libelle == "Bon"
+
+
+@pytest.mark.django_db
+def test_every_commune_has_coordinates_near_dijon():
+    from offres.rules import distance_km
+
+    dijon = Commune.objects.get(nom="Dijon")
+    for commune in Commune.objects.all():
+        assert commune.latitude is not None, commune
+        assert distance_km((dijon.latitude, dijon.longitude), (commune.latitude, commune.longitude)) < 15, commune
