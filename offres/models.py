@@ -54,7 +54,9 @@ class Offre(models.Model):
     )
     duree_mois = models.PositiveSmallIntegerField("durée (mois)", null=True, blank=True)
     heures_hebdo = models.DecimalField("heures hebdomadaires", max_digits=4, decimal_places=1, null=True, blank=True)
-    horaires = models.CharField("horaires", max_length=250, blank=True, help_text="Ex. : du lundi au vendredi, 6 h – 9 h.")
+    horaires = models.CharField(
+        "horaires", max_length=250, blank=True, help_text="Ex. : du lundi au vendredi, 6 h – 9 h."
+    )
     salaire = models.CharField(max_length=150, blank=True)
     metier_rome = models.ForeignKey(
         "plie.MetierRome",
@@ -69,7 +71,11 @@ class Offre(models.Model):
     date_expiration = models.DateField("date d'expiration", null=True, blank=True)
     statut = models.CharField(max_length=10, choices=StatutOffre.choices, default=StatutOffre.COLLECTEE)
     origine_partenaire = models.CharField(
-        "transmise par", max_length=30, choices=OriginePartenaire.choices, blank=True, help_text="Pour une saisie manuelle."
+        "transmise par",
+        max_length=30,
+        choices=OriginePartenaire.choices,
+        blank=True,
+        help_text="Pour une saisie manuelle.",
     )
     contact_partenaire = models.CharField("contact du partenaire", max_length=200, blank=True)
 
@@ -173,7 +179,9 @@ class Positionnement(models.Model):
     """A participant put forward on an offer by their référent, followed step by step."""
 
     offre = models.ForeignKey(Offre, on_delete=models.PROTECT, related_name="positionnements")
-    participant = models.ForeignKey("participants.Participant", on_delete=models.CASCADE, related_name="positionnements")
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="positionnements"
+    )
     statut = models.CharField(max_length=20, choices=StatutPositionnement.choices, default=StatutPositionnement.PROPOSE)
     derniere_etape_le = models.DateField("dernière étape le")
     cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -67,12 +67,28 @@ class Suggestion:
 
 
 _SUGGESTIONS = [
-    ("permis_requis", True, r"permis\s*(?:de\s+conduire\s*)?b\b|permis\s+de\s+conduire|permis\s+(?:est\s+)?(?:exig|obligatoire|indispensable)"),
-    ("vehicule_requis", True, r"v[ée]hicul[ée]\s*(?:exig|obligatoire|indispensable|personnel|souhait)|v[ée]hicule\s+(?:est\s+)?n[ée]cessaire"),
+    (
+        "permis_requis",
+        True,
+        r"permis\s*(?:de\s+conduire\s*)?b\b|permis\s+de\s+conduire|permis\s+(?:est\s+)?(?:exig|obligatoire|indispensable)",
+    ),
+    (
+        "vehicule_requis",
+        True,
+        r"v[ée]hicul[ée]\s*(?:exig|obligatoire|indispensable|personnel|souhait)|v[ée]hicule\s+(?:est\s+)?n[ée]cessaire",
+    ),
     ("sans_diplome", True, r"sans\s+dipl[ôo]me|aucun\s+dipl[ôo]me|pas\s+de\s+dipl[ôo]me"),
-    ("sans_diplome", False, r"\b(?:cap|bep|bac(?:\s*pro)?|bts|dut|titre\s+professionnel)\b[^.]{0,30}(?:exig|requis|obligatoire|souhait)|dipl[ôo]me\s+(?:exig|requis|obligatoire)"),
+    (
+        "sans_diplome",
+        False,
+        r"\b(?:cap|bep|bac(?:\s*pro)?|bts|dut|titre\s+professionnel)\b[^.]{0,30}(?:exig|requis|obligatoire|souhait)|dipl[ôo]me\s+(?:exig|requis|obligatoire)",
+    ),
     ("experience_requise", False, r"d[ée]butants?\s+(?:accept|bienvenu)|sans\s+exp[ée]rience|aucune\s+exp[ée]rience"),
-    ("experience_requise", True, r"exp[ée]rience\s+(?:exig|requise|obligatoire|indispensable)|exp[ée]rience\s+(?:de|d'au\s+moins)\s+\d+\s+ans?"),
+    (
+        "experience_requise",
+        True,
+        r"exp[ée]rience\s+(?:exig|requise|obligatoire|indispensable)|exp[ée]rience\s+(?:de|d'au\s+moins)\s+\d+\s+ans?",
+    ),
     ("desserte_transports", True, r"\b(?:tram|bus|divia|transports?\s+en\s+commun)\b"),
 ]
 _COMPILED = [(champ, valeur, re.compile(motif, re.IGNORECASE)) for champ, valeur, motif in _SUGGESTIONS]
@@ -87,7 +103,9 @@ def suggestions(texte):
         match = motif.search(texte or "")
         if match:
             start, end = max(0, match.start() - 30), min(len(texte), match.end() + 30)
-            found[champ] = Suggestion(champ, valeur, ("…" if start else "") + texte[start:end].strip() + ("…" if end < len(texte) else ""))
+            found[champ] = Suggestion(
+                champ, valeur, ("…" if start else "") + texte[start:end].strip() + ("…" if end < len(texte) else "")
+            )
     return found
 
 
@@ -174,7 +192,10 @@ def correspondance(offre: ProfilOffre, candidat: ProfilCandidat) -> Correspondan
         if km <= 5:
             points, texte = 20, f"Habite à {km:.0f} km du poste."
         elif km <= 10 and (candidat.vehicule or transport):
-            points, texte = 15, f"Habite à {km:.0f} km du poste, {'avec un véhicule' if candidat.vehicule else 'desservi en transports en commun'}."
+            points, texte = (
+                15,
+                f"Habite à {km:.0f} km du poste, {'avec un véhicule' if candidat.vehicule else 'desservi en transports en commun'}.",
+            )
         elif km <= 10:
             points, texte = 8, f"Habite à {km:.0f} km du poste, sans véhicule ni desserte signalée."
         else:
@@ -201,7 +222,9 @@ def correspondance(offre: ProfilOffre, candidat: ProfilCandidat) -> Correspondan
     else:
         score += POINTS["horaires"]
         if offre.heures_hebdo and candidat.heures_hebdo_max:
-            raisons.append(f"{offre.heures_hebdo:g} h par semaine, dans ses disponibilités ({candidat.heures_hebdo_max} h au plus).")
+            raisons.append(
+                f"{offre.heures_hebdo:g} h par semaine, dans ses disponibilités ({candidat.heures_hebdo_max} h au plus)."
+            )
 
     if offre.sans_diplome:
         score += POINTS["niveau"]

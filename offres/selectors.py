@@ -108,27 +108,6 @@ def profil_candidat(participant, coordonnees, deja_positionne=False, cle=None):
     )
 
 
-def candidats_pour_offre(offre, user, limite=20):
-    """Participants the user may position, best matches first, with reasons; and the excluded.
-
-    Three queries whatever the caseload: participants, their projects, existing positionnements.
-    """
-    coordonnees = _coordonnees()
-    participants = {
-        p.pk: p
-        for p in participants_visibles(user)
-        .filter(statut="entre")
-        .select_related("commune", "niveau_formation", "referent")
-        .prefetch_related("metiers_vises")
-    }
-    deja = set(Positionnement.objects.filter(offre=offre).values_list("participant_id", flat=True))
-    profil = profil_offre(offre, coordonnees)
-    suggeres, exclus = rules.classer(
-        profil, [profil_candidat(p, coordonnees, p.pk in deja) for p in participants.values()], limite
-    )
-    return [(participants[r.cle], r) for r in suggeres], [(participants[r.cle], r) for r in exclus]
-
-
 def offres_pour_participant(participant, limite=20):
     """Open offers for one participant, best first, with the reasons (the same scoring)."""
     coordonnees = _coordonnees()
@@ -156,3 +135,50 @@ def compter_par_statut():
 
 def chercher(q):
     return Q(intitule__icontains=q) | Q(employeur__icontains=q) | Q(entreprise__nom__icontains=q)
+
+
+def candidats_pour_offre(offre, user, limite=20):
+    """Participants the user may position, best matches first, with reasons; and the excluded.
+
+    Projects are read as (participant, ROME code) pairs and only the columns the matching and the
+    offer page need are loaded (other fields are deferred): four queries whatever the caseload.
+    """
+    coordonnees = _coordonnees()
+    visibles = participants_visibles(user).filter(statut="entre")
+    participants = {
+        p.pk: p
+        for p in visibles.select_related("commune", "niveau_formation").only(
+            "nom",
+            "prenom",
+            "statut",
+            "referent_id",
+            "commune__nom",
+            "niveau_formation__rang",
+            "permis_b",
+            "vehicule",
+            "heures_hebdo_max",
+            "disponible",
+        )
+    }
+    metiers = {}
+    projets = Participant.metiers_vises.through.objects.filter(participant__in=visibles)
+    for participant_id, code in projets.values_list("participant_id", "metierrome__code"):
+        metiers.setdefault(participant_id, set()).add(code)
+    deja = set(Positionnement.objects.filter(offre=offre).values_list("participant_id", flat=True))
+    candidats = [
+        rules.ProfilCandidat(
+            cle=p.pk,
+            metiers=frozenset(metiers.get(p.pk, ())),
+            commune=p.commune.nom,
+            coordonnees=coordonnees.get(p.commune_id),
+            permis_b=p.permis_b,
+            vehicule=p.vehicule,
+            heures_hebdo_max=p.heures_hebdo_max,
+            niveau_rang=p.niveau_formation.rang,
+            disponible=p.disponible,
+            deja_positionne=p.pk in deja,
+        )
+        for p in participants.values()
+    ]
+    suggeres, exclus = rules.classer(profil_offre(offre, coordonnees), candidats, limite)
+    return [(participants[r.cle], r) for r in suggeres], [(participants[r.cle], r) for r in exclus]

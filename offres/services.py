@@ -87,9 +87,7 @@ def offres_ecarter(*, offres, motif, par, commentaire=""):
         _transition(offre, StatutOffre.ECARTEE)
         offre.motif_ecart, offre.commentaire_ecart = motif, commentaire
         offre.ecartee_par, offre.ecartee_le = par, now
-    Offre.objects.bulk_update(
-        ecartees, ["statut", "motif_ecart", "commentaire_ecart", "ecartee_par", "ecartee_le"]
-    )
+    Offre.objects.bulk_update(ecartees, ["statut", "motif_ecart", "commentaire_ecart", "ecartee_par", "ecartee_le"])
     return ecartees
 
 
@@ -211,8 +209,8 @@ def positionnements_creer(*, offre, participants, par, note=""):
 def positionnement_avancer(*, positionnement, statut, par, date=None, note=""):
     """Move a positionnement one step; ``retenu`` creates the contract on the participant and
     closes the offer as pourvue once all its positions are filled."""
-    positionnement = Positionnement.objects.select_for_update().select_related("offre", "participant").get(
-        pk=positionnement.pk
+    positionnement = (
+        Positionnement.objects.select_for_update().select_related("offre", "participant").get(pk=positionnement.pk)
     )
     if not _peut_positionner(par, positionnement.participant):
         raise PermissionDenied("Seuls le référent du participant et la coordinatrice suivent ce positionnement.")
@@ -246,7 +244,13 @@ def _contrat_depuis_offre(positionnement, debut, par):
     """The contract situation of a hired participant, pre-filled from the offer."""
     offre = positionnement.offre
     categorie = offre.type_contrat.categorie
-    if categorie not in (CategorieContrat.CDI, CategorieContrat.CDD, CategorieContrat.INTERIM, CategorieContrat.CONTRAT_AIDE, CategorieContrat.ACI):
+    if categorie not in (
+        CategorieContrat.CDI,
+        CategorieContrat.CDD,
+        CategorieContrat.INTERIM,
+        CategorieContrat.CONTRAT_AIDE,
+        CategorieContrat.ACI,
+    ):
         categorie = CategorieContrat.CDD
     fin_prevue = None
     if offre.duree_mois and categorie != CategorieContrat.CDI:

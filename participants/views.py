@@ -129,6 +129,7 @@ class ParticipantDetail(ParticipantMixin, DetailView):
             historique=HistoriqueReferent.objects.filter(participant=participant).select_related("referent"),
             diagnostic=getattr(participant, "diagnostic", None),
             sortie=getattr(participant, "sortie", None),
+            positionnements=participant.positionnements.select_related("offre__entreprise"),
             **kwargs,
         )
 

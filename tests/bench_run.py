@@ -55,7 +55,9 @@ def main():
     creer_base(args.database_url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
 
-    resultats = {"base": urlparse(args.database_url)._replace(password=None).geturl(), "scripts": {}}
+    parsed = urlparse(args.database_url)
+    sans_secret = parsed._replace(netloc=parsed.netloc.split("@")[-1]).geturl()
+    resultats = {"base": sans_secret, "scripts": {}}
     for name in args.only or SCRIPTS:
         print(f"\n=== {name} ===", flush=True)
         start = time.perf_counter()

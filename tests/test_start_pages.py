@@ -1,12 +1,17 @@
 """Start pages: what each one lists, and a query count that does not grow with the data."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from offres import services
 from offres.enums import StatutOffre
 from offres.factories import OffreFactory
+from offres.models import Positionnement
 from participants.factories import ParticipantFactory
 from plie.roles import Role
 
@@ -37,16 +42,34 @@ def test_referent_caseload_empty_state(client_as):
     assert "Aucun participant en accompagnement dans votre portefeuille" in page
 
 
+def _offres_et_relances(charge, referent, nb_offres, nb_relances):
+    """Offers diffused to ``referent`` and positionnements of their caseload left without news."""
+    offres = [
+        services.offre_diffuser(offre=OffreFactory(statut=StatutOffre.QUALIFIEE), par=charge, referents=[referent])
+        for _ in range(nb_offres)
+    ]
+    participants = ParticipantFactory.create_batch(nb_relances, entre=True, referent=referent)
+    services.positionnements_creer(offre=offres[0], participants=participants, par=referent)
+    Positionnement.objects.update(derniere_etape_le=timezone.localdate() - timedelta(days=30))
+
+
 @pytest.mark.django_db
 def test_referent_caseload_query_count_is_constant(client, make_user):
     referent = make_user(Role.REFERENT)
+    charge = make_user(Role.CHARGE_MISSION)
     client.force_login(referent)
     ParticipantFactory.create_batch(3, entre=True, referent=referent)
+    _offres_et_relances(charge, referent, 2, 2)
     small, _ = _count_queries(client, reverse("espace_referent"))
     ParticipantFactory.create_batch(60, entre=True, referent=referent)
+    _offres_et_relances(charge, referent, 15, 15)
     large, response = _count_queries(client, reverse("espace_referent"))
-    assert small == large == 13
-    assert "Page 1 sur 3" in response.content.decode()
+    # 13 for the caseload, 2 for the offers block (10 newest, counts), 2 for the follow-up block.
+    assert small == large == 17
+    page = response.content.decode()
+    assert "Page 1 sur 4" in page
+    assert page.count(">Nouveau</span>") == 10 and "17 offres ouvertes vous ont été diffusées" in page
+    assert "Positionnements à relancer" in page
 
 
 @pytest.mark.django_db
@@ -70,13 +93,21 @@ def test_charge_mission_queue_lists_collected_offers_oldest_first(client_as):
 
 
 @pytest.mark.django_db
-def test_charge_mission_queue_query_count_is_constant(client_as):
-    client = client_as(Role.CHARGE_MISSION)
+def test_charge_mission_queue_query_count_is_constant(client, make_user):
+    charge = make_user(Role.CHARGE_MISSION)
+    client.force_login(charge)
     OffreFactory.create_batch(3, statut=StatutOffre.COLLECTEE)
+    _offres_et_relances(charge, make_user(Role.REFERENT), 1, 2)
     small, _ = _count_queries(client, reverse("espace_charge_mission"))
     OffreFactory.create_batch(60, statut=StatutOffre.COLLECTEE)
-    large, _ = _count_queries(client, reverse("espace_charge_mission"))
-    assert small == large == 12
+    _offres_et_relances(charge, make_user(Role.REFERENT), 1, 20)
+    large, response = _count_queries(client, reverse("espace_charge_mission"))
+    # 12 for the queue, 2 for the follow-up block (10 oldest with their référents, count).
+    assert small == large == 14
+    page = response.content.decode()
+    assert "Traiter la file" in page and "Saisir une offre" in page
+    assert reverse("offres:file") in page and reverse("offres:nouvelle") in page
+    assert response.context["nb_a_relancer"] == 22 and len(response.context["a_relancer"]) == 10
 
 
 @pytest.mark.django_db

@@ -1,0 +1,112 @@
+"""Filters of the offers list, shared by the page and its XLSX export (the same rows in both)."""
+
+import django_filters
+from django import forms
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from plie.models import Commune, TypeContrat
+from plie.roles import Role
+
+from .enums import StatutOffre
+from .models import LienSource, Offre, Source
+from .widgets import SelectRapide
+
+# What a référent may see: the chargé(e) de mission's work in progress (collectée, écartée) is not theirs.
+STATUTS_REFERENT = [StatutOffre.QUALIFIEE, StatutOffre.DIFFUSEE, StatutOffre.CLOTUREE]
+
+# ``?tri=`` values of the list and the order each one means (a leading ``-`` reverses it).
+# Statuses sort in the order of their lifecycle (RULES §4), not alphabetically.
+TRIS = {
+    "publication": ("date_publication", "id"),
+    "intitule": ("intitule", "id"),
+    "statut": ("rang_statut", "-date_publication", "-id"),
+}
+TRI_PAR_DEFAUT = "-publication"
+RANG_STATUT = Case(
+    *(When(statut=statut, then=Value(rang)) for rang, statut in enumerate(StatutOffre)),
+    default=Value(len(StatutOffre)),
+    output_field=IntegerField(),
+)
+
+
+def trier(queryset, tri):
+    """``queryset`` in the order of a ``?tri=`` value (the default for an unknown one), and that value."""
+    tri = tri if tri and tri.lstrip("-") in TRIS else TRI_PAR_DEFAUT
+    champs = TRIS[tri.lstrip("-")]
+    if tri.startswith("-"):
+        champs = tuple(champ[1:] if champ.startswith("-") else f"-{champ}" for champ in champs)
+    if tri.lstrip("-") == "statut":
+        queryset = queryset.annotate(rang_statut=RANG_STATUT)
+    return queryset.order_by(*champs), tri
+
+
+class OffreFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Intitulé ou employeur", method="chercher")
+    statut = django_filters.ChoiceFilter(choices=StatutOffre.choices, empty_label="Tous les statuts")
+    type_contrat = django_filters.ModelChoiceFilter(
+        queryset=TypeContrat.objects.all(), label="Contrat", empty_label="Tous les contrats", widget=SelectRapide
+    )
+    commune = django_filters.ModelChoiceFilter(
+        queryset=Commune.objects.none(), label="Commune", empty_label="Toutes les communes", widget=SelectRapide
+    )
+    rome = django_filters.CharFilter(
+        field_name="metier_rome__code", lookup_expr="istartswith", label="Code ROME (ou début de code)"
+    )
+    source = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        label="Source",
+        empty_label="Toutes les sources",
+        method="filtrer_source",
+        widget=SelectRapide,
+    )
+    publiee_du = django_filters.DateFilter(
+        field_name="date_publication",
+        lookup_expr="gte",
+        label="Publiées depuis le",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    publiee_au = django_filters.DateFilter(
+        field_name="date_publication",
+        lookup_expr="lte",
+        label="Publiées jusqu'au",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    class Meta:
+        model = Offre
+        fields = ["q", "statut", "type_contrat", "commune", "rome", "source", "publiee_du", "publiee_au"]
+
+    def __init__(self, *args, statuts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["commune"].queryset = Commune.objects.valides_le(timezone.localdate())
+        if statuts is not None:
+            self.filters["statut"].extra["choices"] = [(s.value, s.label) for s in statuts]
+
+    def chercher(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(intitule__icontains=word) | Q(employeur__icontains=word) | Q(entreprise__nom__icontains=word)
+            )
+        return queryset
+
+    def filtrer_source(self, queryset, name, value):
+        # EXISTS rather than a join: one row per offer, however many links it has in that source.
+        return queryset.filter(Exists(LienSource.objects.filter(offre=OuterRef("pk"), source=value)))
+
+
+def offres_filtrees(user, params):
+    """The offers ``user`` may list, filtered by ``params`` (a QueryDict), and the filterset.
+
+    A référent sees only qualified, diffused and closed offers; the chargé(e) de mission (who
+    qualifies) and the coordinatrice (who oversees) see every status.
+    """
+    queryset = Offre.objects.all()
+    statuts = None
+    if not (user.has_perm("offres.change_offre") or Role.COORDINATRICE in user.roles):
+        statuts = STATUTS_REFERENT
+        queryset = queryset.filter(statut__in=statuts)
+    filterset = OffreFilter(params or None, queryset=queryset, statuts=statuts)
+    if filterset.is_bound and filterset.is_valid():
+        queryset = filterset.qs
+    return queryset, filterset
