@@ -16,17 +16,33 @@ from .roles import Role
 DEMO_MOT_DE_PASSE = "Plie-Demo-2026"
 
 
-def lazy_rows(queryset_factory):
-    """A generator over rows that queries the database only when first advanced.
+class LazyRows:
+    """Rows queried when iterated, not at import; each new iteration queries again.
 
-    ``factory.Iterator(lazy_rows(lambda: ...))`` cycles through the rows without touching the
-    database at import time; ``itertools.cycle`` keeps them after the first pass.
+    ``factory.Iterator`` caches what it cycles through; ``reinitialiser_iterateurs`` (called by
+    the tests before each test) drops that cache, so that no test uses rows another test's
+    transaction, flush or reload made stale.
     """
 
-    def rows():
-        yield from queryset_factory()
+    def __init__(self, queryset_factory):
+        self.queryset_factory = queryset_factory
 
-    return rows()
+    def __iter__(self):
+        return iter(list(self.queryset_factory()))
+
+
+ITERATEURS = []
+
+
+def _iterateur(queryset_factory):
+    iterateur = factory.Iterator(LazyRows(queryset_factory))
+    ITERATEURS.append(iterateur)
+    return iterateur
+
+
+def reinitialiser_iterateurs():
+    for iterateur in ITERATEURS:
+        iterateur.iterator = None  # rebuilt, and so re-queried, on next use
 
 
 def communes_valides(day=None):
@@ -73,16 +89,16 @@ class UserFactory(DjangoModelFactory):
 
 # Pickers of reference rows, for the other apps' factories (each call gives a fresh iterator).
 def iterateur_communes():
-    return factory.Iterator(lazy_rows(communes_valides))
+    return _iterateur(communes_valides)
 
 
 def iterateur_niveaux_v_ou_infra():
-    return factory.Iterator(lazy_rows(lambda: NiveauFormation.objects.filter(niveau_v_ou_infra=True).order_by("rang")))
+    return _iterateur(lambda: NiveauFormation.objects.filter(niveau_v_ou_infra=True).order_by("rang"))
 
 
 def iterateur_types_contrat(codes):
-    return factory.Iterator(lazy_rows(lambda: TypeContrat.objects.filter(code__in=codes).order_by("code")))
+    return _iterateur(lambda: TypeContrat.objects.filter(code__in=codes).order_by("code"))
 
 
 def iterateur_metiers_rome(codes):
-    return factory.Iterator(lazy_rows(lambda: MetierRome.objects.filter(code__in=codes).order_by("code")))
+    return _iterateur(lambda: MetierRome.objects.filter(code__in=codes).order_by("code"))

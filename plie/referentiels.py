@@ -121,3 +121,18 @@ def charger_coordonnees(Commune):
     """Town-hall positions of the communes (for distances in the matching of offers)."""
     for insee, point in _json("communes_coordonnees.json").items():
         Commune.objects.filter(insee=insee).update(latitude=point["lat"], longitude=point["lon"])
+
+
+def charger_tout():
+    """Load every reference list with the current models (migrations pass historical ones).
+
+    Used where a database was emptied after its migrations ran: a test flush, a restored dump.
+    """
+    from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, TypeContrat
+
+    charger_communes(Commune)
+    charger_coordonnees(Commune)
+    charger_quartiers_prioritaires(QuartierPrioritaire, Commune)
+    charger_niveaux_formation(NiveauFormation)
+    charger_types_contrat(TypeContrat)
+    charger_metiers_rome(MetierRome, texte_rome_echantillon())

@@ -65,3 +65,11 @@ def client_as(client, make_user):
 def _fast_password_hashing(settings):
     # Hashing strength is Django's concern; tests only need passwords that round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_rows():
+    # Factories pick reference rows (communes, levels…); let each test read them afresh.
+    from plie.factories import reinitialiser_iterateurs
+
+    reinitialiser_iterateurs()

@@ -12,7 +12,7 @@ from tests.conftest import DEMO_PASSWORD
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_referent_records_an_entretien_and_a_cdd(live_server, page, make_user):
     referent = make_user(Role.REFERENT)
     participant = ParticipantFactory(entre=True, referent=referent, nom="Lambert", prenom="Inès")

@@ -11,7 +11,7 @@ from tests.offres.fabriques_positionnement import offre_diffusee, participant
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_referent_positions_a_participant_until_hired(live_server, page, make_user):
     charge, referent = make_user(Role.CHARGE_MISSION), make_user(Role.REFERENT)
     personne = participant(referent, nom="Lambert", prenom="Inès")

@@ -12,7 +12,7 @@ from tests.conftest import DEMO_PASSWORD
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_charge_de_mission_processes_the_queue_with_the_keyboard(live_server, page, make_user):
     charge = make_user(Role.CHARGE_MISSION)
     referent = make_user(Role.REFERENT)

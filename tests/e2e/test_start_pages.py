@@ -16,7 +16,7 @@ START_HEADINGS = {
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_each_role_signs_in_and_sees_its_start_page(live_server, page, make_user, role):
     user = make_user(role)
@@ -38,7 +38,7 @@ def test_each_role_signs_in_and_sees_its_start_page(live_server, page, make_user
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_referent_cannot_open_the_coordination_page_and_can_sign_out(live_server, page, make_user):
     user = make_user(Role.REFERENT)
     page.goto(f"{live_server.url}/connexion/")

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from offres.enums import MotifEcart, StatutOffre
@@ -148,7 +149,7 @@ def test_columns_and_number_of_sources(client_as):
     assert row.nb_sources == 2
     page = response.content.decode()
     assert f'href="{reverse("offres:detail", args=[offre.pk])}"' in page
-    assert "Diffusée" in page and offre.type_contrat.libelle in page
+    assert "Diffusée" in page and escape(offre.type_contrat.libelle) in page
 
 
 @pytest.mark.django_db
