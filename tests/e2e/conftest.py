@@ -5,6 +5,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -57,9 +58,19 @@ def browser():
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rapport_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser):
-    """A fresh French browser context; fails the test on any console error (CSP violations included)."""
+def page(browser, request):
+    """A fresh French browser context; fails the test on any console error (CSP violations included).
+
+    When the test fails, a screenshot and the page's text go to test-results/ for diagnosis.
+    """
     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -67,5 +78,11 @@ def page(browser):
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    rapport = getattr(request.node, "rapport_call", None)
+    if rapport is not None and rapport.failed:
+        dossier = Path("test-results")
+        dossier.mkdir(exist_ok=True)
+        page.screenshot(path=dossier / f"{request.node.name}.png", full_page=True)
+        (dossier / f"{request.node.name}.txt").write_text(f"{page.url}\n\n{page.inner_text('body')}", encoding="utf-8")
     context.close()
     assert errors == [], f"erreurs dans la console du navigateur : {errors}"
