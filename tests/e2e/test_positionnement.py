@@ -36,8 +36,12 @@ def test_referent_positions_a_participant_until_hired(live_server, page, make_us
     page.get_by_role("heading", name="Participants de votre portefeuille à qui proposer l'offre").wait_for()
     suggestions = page.get_by_role("region", name="Participants de votre portefeuille à qui proposer l'offre")
     assert "fait partie de son projet professionnel" in suggestions.inner_text()
-    page.get_by_label("LAMBERT Inès").check()
-    page.get_by_role("button", name="Positionner les participants cochés").click()
+    page.wait_for_load_state("load")
+    case = page.get_by_label("LAMBERT Inès")
+    case.check()
+    assert case.is_checked()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Positionner les participants cochés").click()
     page.get_by_text("1 positionnement créé").wait_for()
 
     page.get_by_role("region", name="Positionnements").get_by_role("link", name="LAMBERT Inès").click()
