@@ -201,7 +201,9 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Figures are grouped where shown (humanize's intcomma), never globally: a global separator
+# would also turn ids in form values and query strings into "1 234".
+USE_THOUSAND_SEPARATOR = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

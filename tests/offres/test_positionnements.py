@@ -442,3 +442,14 @@ def test_offer_page_query_count_is_constant_with_the_caseload(client, make_user,
     large, response = _count(client, url)
     assert small == large
     assert len(response.context["suggeres"]) == 20
+
+
+def test_large_ids_are_posted_back_intact(client, referent, charge):
+    """Ids above 999 must not be rendered with a thousands separator ("1 234") in form values."""
+    offre = offre_diffusee(charge, [referent])
+    participant(referent, id=123456)
+    client.force_login(referent)
+    page = client.get(reverse("offres:detail", args=[offre.pk])).content.decode()
+    assert 'name="participants" value="123456"' in page
+    client.post(reverse("offres:positionner", args=[offre.pk]), {"participants": ["123456"]})
+    assert Positionnement.objects.filter(participant_id=123456, offre=offre).exists()
