@@ -14,11 +14,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views import View
 from django.views.generic import FormView
 
@@ -273,11 +271,22 @@ class FileQualification(QualificationMixin, View):
         return render(
             request,
             "offres/file_vide.html",
-            {"compteurs": [(statut, compteurs.get(statut.value, 0)) for statut in StatutOffre]},
+            {
+                "compteurs": [(statut, compteurs.get(statut.value, 0)) for statut in StatutOffre],
+                "annulation": _annulation(request),
+            },
         )
 
 
 file_qualification = FileQualification.as_view()
+
+CLE_ANNULATION = "offre_ecartee_a_annuler"
+
+
+def _annulation(request):
+    """The offer just discarded, if any: the next screen shows an undo button for it, once."""
+    pk = request.session.pop(CLE_ANNULATION, None)
+    return Offre.objects.filter(pk=pk, statut=StatutOffre.ECARTEE).first() if pk else None
 
 
 def _contexte_liste(request, form, selection=()):
@@ -334,6 +343,7 @@ class Qualifier(QualificationMixin, View):
             "suivante": offre_suivante(offre),
             "precedente": offre_precedente(offre),
             "liens": offre.liens.select_related("source"),
+            "annulation": _annulation(self.request),
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -383,19 +393,9 @@ class Qualifier(QualificationMixin, View):
             messages.error(self.request, _messages_de(error))
             return redirect("offres:qualifier", pk=offre.pk)
         motif = MotifEcart(form.cleaned_data["motif_ecart"]).label.lower()
-        messages.success(
-            self.request,
-            format_html(
-                'Offre « {} » écartée ({}). <form method="post" action="{}" class="d-inline">'
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button type="submit" class="btn btn-link p-0 align-baseline" data-raccourci="annuler-ecart" '
-                'aria-keyshortcuts="u">Annuler l\'écart</button></form>',
-                offre.intitule,
-                motif,
-                reverse("offres:rouvrir", args=[offre.pk]),
-                get_token(self.request),
-            ),
-        )
+        messages.success(self.request, f"Offre « {offre.intitule} » écartée ({motif}).")
+        # The next screen offers to undo it (see _annulation), once.
+        self.request.session[CLE_ANNULATION] = offre.pk
         return _vers_la_suite(offre)
 
 
