@@ -9,6 +9,8 @@ always as a string cell.
 
 from django.db.models import Prefetch
 
+from plie.tableur import neutraliser
+
 from .models import LienSource
 
 FEUILLE = "offres"
@@ -40,14 +42,7 @@ COLONNES = [
     "motif_ecart",
     "commentaire_ecart",
 ]
-DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
 FORMAT_DATE = "DD/MM/YYYY"
-
-
-def neutraliser(valeur):
-    if isinstance(valeur, str) and valeur.startswith(DEBUTS_DE_FORMULE):
-        return "'" + valeur
-    return valeur
 
 
 def _booleen(valeur):

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from plie.models import CategorieContrat, Commune, NiveauFormation, QuartierPrioritaire, User
 from plie.roles import Role
+from plie.tableur import DEBUTS_DE_FORMULE, neutraliser
 
 from . import selectors
 from .enums import MinimaSociaux, Sexe, StatutParticipant
@@ -111,7 +112,6 @@ LOT = 900  # identifiers per IN (...) query: below SQLite's historical limit of 
 VRAI = {"oui", "o", "1", "vrai", "x", "true", "yes"}
 FAUX = {"non", "n", "0", "faux", "false", "no", ""}
 NIVEAUX_ANCIENS = {"vi": "infra3", "vbis": "infra3", "v": "3", "iv": "4", "iii": "5", "ii": "6", "i": "7"}
-DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
 MESSAGE_DATE = "(attendu JJ/MM/AAAA ou AAAA-MM-JJ)"
 
 
@@ -508,13 +508,6 @@ def ecrire_date(jour):
 
 def ecrire_booleen(valeur):
     return "oui" if valeur else "non"
-
-
-def neutraliser(valeur):
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe (see module doc)."""
-    if isinstance(valeur, str) and valeur.startswith(DEBUTS_DE_FORMULE):
-        return "'" + valeur
-    return valeur
 
 
 # --- Validation --------------------------------------------------------------------------------
