@@ -60,3 +60,12 @@ class StatutPositionnement(models.TextChoices):
     @classmethod
     def en_cours(cls):
         return [cls.PROPOSE, cls.CANDIDATURE_ENVOYEE, cls.ENTRETIEN]
+
+
+class StatutExecution(models.TextChoices):
+    """The outcome of one ingestion run of a source."""
+
+    EN_COURS = "en_cours", "En cours"
+    REUSSIE = "reussie", "Réussie"
+    PARTIELLE = "partielle", "Partielle (avec erreurs)"
+    ECHOUEE = "echouee", "Échouée"

@@ -8,6 +8,7 @@ from .enums import (
     MotifEcart,
     OriginePartenaire,
     StatutOffre,
+    StatutExecution,
     StatutPositionnement,
     TypeSource,
 )
@@ -225,3 +226,50 @@ class EtapePositionnement(models.Model):
 
     def __str__(self):
         return f"{self.get_statut_display()} le {self.date:%d/%m/%Y}"
+
+
+class ExecutionIngestion(models.Model):
+    """One ingestion run of a source: when, how it ended, what it counted, what went wrong."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="executions")
+    debut = models.DateTimeField("début")
+    fin = models.DateTimeField(null=True, blank=True)
+    statut = models.CharField(max_length=10, choices=StatutExecution.choices, default=StatutExecution.EN_COURS)
+    recus = models.PositiveIntegerField("reçues", default=0)
+    nouvelles = models.PositiveIntegerField(default=0)
+    mises_a_jour = models.PositiveIntegerField("mises à jour", default=0)
+    doublons_fusionnes = models.PositiveIntegerField("doublons fusionnés", default=0)
+    ecartees_prefiltre = models.PositiveIntegerField("écartées par les préfiltres", default=0)
+    erreurs = models.PositiveIntegerField(default=0)
+    detail_erreurs = models.JSONField("détail des erreurs", default=list, blank=True)
+    parametres = models.JSONField("paramètres de la recherche", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "exécution d'ingestion"
+        verbose_name_plural = "exécutions d'ingestion"
+        ordering = ["-debut", "-id"]
+        indexes = [models.Index(fields=["source", "statut", "-debut"])]
+
+    def __str__(self):
+        return f"{self.source} — {self.debut:%d/%m/%Y %H:%M} ({self.get_statut_display().lower()})"
+
+
+class DonneeBrute(models.Model):
+    """A payload as the source sent it, kept for audit and re-normalisation (limited retention)."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="donnees_brutes")
+    identifiant_externe = models.CharField("identifiant dans la source", max_length=100)
+    execution = models.ForeignKey(
+        ExecutionIngestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="donnees_brutes"
+    )
+    recue_le = models.DateTimeField("reçue le", db_index=True)
+    contenu = models.JSONField()
+
+    class Meta:
+        verbose_name = "donnée brute"
+        verbose_name_plural = "données brutes"
+        ordering = ["-recue_le", "-id"]
+        indexes = [models.Index(fields=["source", "identifiant_externe"])]
+
+    def __str__(self):
+        return f"{self.source.nom}:{self.identifiant_externe} ({self.recue_le:%d/%m/%Y})"

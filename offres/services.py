@@ -268,3 +268,14 @@ def _contrat_depuis_offre(positionnement, debut, par):
         siret=offre.entreprise.siret if offre.entreprise_id else "",
     )
     return participants_services.situation_enregistrer(situation=situation, par=par)
+
+
+def donnees_brutes_purger(*, maintenant=None):
+    """Delete the raw payloads older than the retention (``PLIE_RETENTION_DONNEES_BRUTES_JOURS``);
+    return how many were deleted."""
+    from .models import DonneeBrute
+
+    maintenant = maintenant or timezone.now()
+    limite = maintenant - timedelta(days=settings.PLIE_RETENTION_DONNEES_BRUTES_JOURS)
+    supprimees, _ = DonneeBrute.objects.filter(recue_le__lt=limite).delete()
+    return supprimees

@@ -21,6 +21,20 @@ Each participant also has a pathway, so that every role finds work on the first 
   exit to confirm and ~15 % have a contract running that has not reached one yet. The detections
   are then refreshed with ``detections_rafraichir``.
 
+The offers side lives too:
+
+- those who entered have a professional project (1–3 ROME codes, mostly among the demo offers'
+  codes, so that matching finds real matches), ~40 % the driving licence, ~30 % a vehicle, ~20 % a
+  weekly limit of 20–26 hours, ~5 % not available for a job;
+- reviewed offers carry the chargé de mission's checklist (the description says the same facts, so
+  the suggestions agree), dates and author; diffused ones have a ``Diffusion`` for every référent
+  (~20 % of those of the last 7 days not seen yet); every offer has a ``LienSource``: France Travail
+  (~85 %), a partner's manual entry (~10 %) or both, merged (~5 %);
+- ~150 positionnements by the référents on diffused offers over the last 60 days, with step
+  histories that follow ``offres.rules.TRANSITIONS_POSITIONNEMENT``: ~25 % open with no step for
+  more than 10 days (the follow-up lists), ~10 % retenus with their contract ``Situation``; an
+  offer whose retenus fill its positions is closed as pourvue.
+
 How demo rows are recognised, so that reloading never touches real data:
 
 - participants: ``identifiant`` starts with ``DEMO-``;
@@ -31,8 +45,9 @@ How demo rows are recognised, so that reloading never touches real data:
 Determinism and idempotence: the rows depend only on ``scale``, ``seed`` and ``today``. The loader
 builds them in memory, compares a fingerprint of the stable fields (identity, names, dates) with
 the demo rows in the database, and replaces the demo rows in one transaction only when they differ.
-For the pathway rows, the generated rows must all be found in the database (by their stable fields):
-rows added since are kept. A second run with the same arguments therefore writes nothing but the
+For the pathway and the offers side (projects, links, diffusions, positionnements and their steps),
+the generated rows must all be found in the database (by their stable fields): rows added since are
+kept. A second run with the same arguments therefore writes nothing but the
 staff accounts' upsert (which changes nothing either), and keeps what people did with the demo
 during the day (an offer qualified, a participant's référent changed, an entretien recorded).
 """
@@ -40,7 +55,8 @@ during the day (an offer qualified, a participant's référent changed, an entre
 import math
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from decimal import Decimal
 
 import factory.random
@@ -52,9 +68,9 @@ from django.utils import timezone
 
 from entreprises.factories import ACTIVITES, EntrepriseFactory, siret_valide
 from entreprises.models import Entreprise
-from offres.enums import MotifCloture, MotifEcart, StatutOffre
+from offres.enums import MotifCloture, MotifEcart, OriginePartenaire, StatutOffre, StatutPositionnement
 from offres.factories import OffreFactory, intitule_pour
-from offres.models import Offre
+from offres.models import Diffusion, EtapePositionnement, LienSource, Offre, Positionnement, Source
 from participants import rules, selectors
 from participants.enums import (
     DOMAINES_CLEA,
@@ -94,6 +110,8 @@ from .models import (
     User,
 )
 from .roles import Role
+
+ProjetParticipant = Participant.metiers_vises.through
 
 PREFIXE_IDENTIFIANT_DEMO = "DEMO-"
 PREFIXE_SIRET_DEMO = "000"
@@ -242,6 +260,9 @@ class _Referentiels:
         self.metiers = {m.code: m for m in MetierRome.objects.all()}
         self.qpv = list(QuartierPrioritaire.objects.prefetch_related("communes").order_by("nom", "valide_du", "id"))
         self._qpv_communes = {q.pk: [c.insee for c in q.communes.all()] for q in self.qpv}
+        self.sources = {s.nom: s for s in Source.objects.filter(nom__in=["france-travail", "saisie"])}
+        if len(self.sources) != 2:
+            raise DemoInvalide("Les sources d'offres « france-travail » et « saisie » sont absentes : lancez migrate.")
 
     def qpv_valides(self, day):
         return [
@@ -284,18 +305,6 @@ def _upsert_staff():
 
 def _email_du_role(role):
     return next(email for r, email in DEMO_COMPTES if r == role)
-
-
-def _generer_suivi(rng, refs, referents, coordinatrice, participants, entreprises, today):
-    """The pathway rows of the participants, by model (unsaved; may adjust eligibility facts)."""
-    suivi = _Suivi(rng, refs, referents, coordinatrice, entreprises, today)
-    suivi.historique(participants)
-    suivi.decisions(participants)
-    suivi.entretiens_et_diagnostics(participants)
-    suivi.etapes(participants)
-    suivi.sorties(participants)
-    suivi.situations_en_cours(participants)
-    return suivi.lignes
 
 
 def _volumes(scale):
@@ -704,6 +713,16 @@ class _Suivi:
                 DetectionSortie,
             )
         }
+
+    def generer(self, participants):
+        """The pathway rows of the participants, by model, in ``lignes`` (unsaved; may adjust
+        eligibility facts)."""
+        self.historique(participants)
+        self.decisions(participants)
+        self.entretiens_et_diagnostics(participants)
+        self.etapes(participants)
+        self.sorties(participants)
+        self.situations_en_cours(participants)
 
     # Référents over time -------------------------------------------------------------------
 
@@ -1182,6 +1201,410 @@ class _Suivi:
         return [self._situation(p, CategorieContrat.FORMATION, recent, fin_prevue=plus_tard())]
 
 
+# --- The offers side: projects, qualification, sources, diffusions, positionnements ----------
+
+PART_PERMIS = 0.40  # of those who entered
+PART_VEHICULE = 0.30  # of those who entered, only among the licence holders
+PART_HEURES_MAX = 0.20  # of those who entered: at most 20–26 h a week
+PART_INDISPONIBLES = 0.05  # of those who entered
+PART_PROJET_SUR_OFFRES = 0.75  # of the project codes: drawn among the demo offers' codes
+TAILLES_PROJET = [1, 1, 2, 2, 2, 3]
+POSITIONNEMENTS = 150
+# What became of the positionnements: open with no step for more than the follow-up delay
+# ("relance"), open and recent ("en_cours"), or closed.
+ISSUES_POSITIONNEMENT = {
+    "relance": 0.25,
+    "en_cours": 0.20,
+    StatutPositionnement.RETENU: 0.10,
+    StatutPositionnement.NON_RETENU: 0.32,
+    StatutPositionnement.ABANDONNE: 0.13,
+}
+JOURS_POSITIONNEMENTS = 60
+JOURS_RELANCE = 10  # offres' PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS default
+# Where each demo offer was seen: France Travail, a partner's phone call or e-mail, or both (merged).
+LIENS_OFFRE = {"france-travail": 0.85, "saisie": 0.10, "les_deux": 0.05}
+URL_FRANCE_TRAVAIL = "https://candidat.francetravail.fr/offres/recherche/detail/{}"
+PART_DIFFUSIONS_NON_VUES = 0.20  # of the diffusions of the last 7 days
+ORIGINES_SAISIE = {
+    OriginePartenaire.IAE: 0.25,
+    OriginePartenaire.INTERIM: 0.25,
+    OriginePartenaire.ENTREPRISE: 0.30,
+    OriginePartenaire.FRANCE_TRAVAIL: 0.15,
+    OriginePartenaire.AUTRE: 0.05,
+}
+CONTACTS_PARTENAIRE = [
+    "Mme Petit, chargée de recrutement",
+    "M. Garnier, responsable d'agence",
+    "Mme Roussel, conseillère entreprises",
+    "M. Lemoine, encadrant technique",
+    "Mme Faure, responsable des ressources humaines",
+]
+NOTES_QUALIFICATION = [
+    "Employeur déjà partenaire du PLIE, ouvert aux profils en reprise d'emploi.",
+    "Poste compatible avec un premier retour à l'emploi ; tutorat à l'arrivée.",
+    "Horaires décalés (tôt le matin) : vérifier la garde d'enfants et le transport.",
+    "Contrat pouvant déboucher sur un CDI selon l'employeur.",
+    "",
+    "",
+]
+COMMENTAIRES_ECART = {
+    MotifEcart.DIPLOME_EXIGE: "Diplôme du métier exigé par l'employeur.",
+    MotifEcart.EXPERIENCE_LONGUE: "Trois ans d'expérience exigés.",
+    MotifEcart.CONDITIONS: "Horaires coupés et contrat de quelques heures par semaine.",
+    MotifEcart.HORS_TERRITOIRE: "Lieu de travail hors de la métropole, sans transport en commun.",
+}
+NOTES_POSITIONNEMENT = {
+    StatutPositionnement.PROPOSE: ["Projet cohérent avec l'offre, CV à jour.", "Intéressé(e) par le poste.", ""],
+    StatutPositionnement.CANDIDATURE_ENVOYEE: [
+        "CV transmis à l'employeur par mail.",
+        "Candidature déposée en ligne.",
+        "",
+    ],
+    StatutPositionnement.ENTRETIEN: [
+        "Entretien préparé en rendez-vous (simulation).",
+        "Entretien fixé avec l'employeur.",
+        "",
+    ],
+    StatutPositionnement.RETENU: ["Embauche confirmée par l'employeur.", "Retenu(e) après l'entretien."],
+    StatutPositionnement.NON_RETENU: [
+        "Profil non retenu : poste pourvu en interne.",
+        "Expérience jugée insuffisante.",
+        "",
+    ],
+    StatutPositionnement.ABANDONNE: ["Ne souhaite plus donner suite (horaires).", "Sans nouvelles du participant.", ""],
+}
+
+
+def _moment(jour, rng, de=8, a=18):
+    """An aware datetime on ``jour`` during office hours."""
+    return timezone.make_aware(datetime.combine(jour, dtime(rng.randint(de, a - 1), rng.randrange(0, 60, 5))))
+
+
+def _lundi_suivant(jour):
+    return jour + timedelta(days=7 - jour.weekday())
+
+
+def _generer_vie_offres(rng, refs, suivi, charge, participants, offres, today):
+    """The offers side, as unsaved rows by model; also sets the participants' project fields, the
+    offers' checklist and dates, and adds the hired participants' contracts to the pathway."""
+    vie = _VieOffres(rng, refs, suivi, charge, today)
+    vie.projets(participants, offres)
+    vie.qualification(offres)
+    vie.liens(offres)
+    vie.diffusions(offres)
+    vie.positionnements(participants, offres)
+    return vie.lignes
+
+
+class _VieOffres:
+    def __init__(self, rng, refs, suivi, charge, today):
+        self.rng = rng
+        self.refs = refs
+        self.suivi = suivi
+        self.charge = charge
+        self.today = today
+        self.lignes = {modele: [] for modele in (ProjetParticipant, LienSource, Diffusion, Positionnement)}
+        self.lignes[EtapePositionnement] = []
+
+    # Professional projects and constraints -------------------------------------------------------
+
+    def projets(self, participants, offres):
+        rng = self.rng
+        entres = [p for p in participants if p.date_entree is not None]
+        n = len(entres)
+        frequences = {}
+        for o in offres:
+            frequences[o.metier_rome.code] = frequences.get(o.metier_rome.code, 0) + 1
+        codes_offres = sorted(frequences)
+        poids_offres = [frequences[c] for c in codes_offres]
+        tous = sorted(self.refs.metiers)
+        permis = _stratifie(rng, n, {True: PART_PERMIS, False: 1 - PART_PERMIS})
+        heures = _stratifie(rng, n, {True: PART_HEURES_MAX, False: 1 - PART_HEURES_MAX})
+        disponibles = _stratifie(rng, n, {False: PART_INDISPONIBLES, True: 1 - PART_INDISPONIBLES})
+        part_vehicule = PART_VEHICULE / PART_PERMIS
+        for i, p in enumerate(entres):
+            p.permis_b = permis[i]
+            p.vehicule = permis[i] and rng.random() < part_vehicule
+            p.heures_hebdo_max = rng.randint(20, 26) if heures[i] else None
+            p.disponible = disponibles[i]
+            codes = []
+            for _ in range(rng.choice(TAILLES_PROJET)):
+                for _essai in range(10):
+                    if codes_offres and rng.random() < PART_PROJET_SUR_OFFRES:
+                        code = rng.choices(codes_offres, weights=poids_offres)[0]
+                    else:
+                        code = rng.choice(tous)
+                    if code not in codes:
+                        codes.append(code)
+                        break
+            p._metiers_demo = codes
+            for code in codes:
+                self.lignes[ProjetParticipant].append(
+                    ProjetParticipant(participant=p, metierrome=self.refs.metiers[code])
+                )
+
+    # Qualification by the chargé de mission ------------------------------------------------------
+
+    def qualification(self, offres):
+        """The facts of each offer (told by its description), the checklist of the reviewed ones."""
+        rng = self.rng
+        for o in offres:
+            sans_diplome = rng.random() < 0.85
+            experience = rng.random() < 0.25
+            permis = rng.random() < 0.15
+            vehicule = permis and rng.random() < 0.05 / 0.15
+            desserte = rng.random() < 0.85
+            if o.statut == StatutOffre.ECARTEE and o.motif_ecart == MotifEcart.DIPLOME_EXIGE:
+                sans_diplome = False
+            if o.statut == StatutOffre.ECARTEE and o.motif_ecart == MotifEcart.EXPERIENCE_LONGUE:
+                experience = True
+            o.description = self._description(o, sans_diplome, experience, permis, vehicule, desserte)
+            jour = min(o.date_publication + timedelta(days=rng.randint(0, 2)), self.today)
+            if o.statut == StatutOffre.ECARTEE:
+                o.ecartee_par, o.ecartee_le = self.charge, _moment(jour, rng)
+                o.commentaire_ecart = COMMENTAIRES_ECART.get(o.motif_ecart, "")
+            elif o.statut != StatutOffre.COLLECTEE:
+                o.sans_diplome, o.experience_requise, o.desserte_transports = sans_diplome, experience, desserte
+                o.permis_requis, o.vehicule_requis = permis, vehicule
+                o.notes_qualification = rng.choice(NOTES_QUALIFICATION)
+                o.qualifiee_par, o.qualifiee_le = self.charge, _moment(jour, rng)
+                if o.statut != StatutOffre.QUALIFIEE:  # qualified and diffused at once, then maybe closed
+                    o.diffusee_le = o.qualifiee_le + timedelta(minutes=rng.randint(1, 5))
+                if o.statut == StatutOffre.CLOTUREE:
+                    debut = o.diffusee_le.date()
+                    if o.motif_cloture == MotifCloture.EXPIREE and o.date_expiration:
+                        fin = max(debut, min(o.date_expiration, self.today))
+                    else:
+                        fin = min(debut + timedelta(days=rng.randint(5, 30)), self.today)
+                    o.cloturee_le = max(_moment(fin, rng), o.diffusee_le + timedelta(minutes=5))
+
+    @staticmethod
+    def _description(o, sans_diplome, experience, permis, vehicule, desserte):
+        phrases = [f"{o.employeur} recrute {o.nb_postes} {o.intitule} pour son site de {o.commune.nom}."]
+        if experience:
+            phrases.append("Expérience exigée de 1 an minimum sur un poste similaire.")
+        else:
+            phrases.append("Débutant accepté, formation au poste assurée.")
+        phrases.append("Poste accessible sans diplôme." if sans_diplome else "CAP exigé dans le métier.")
+        if permis:
+            phrases.append("Permis B exigé.")
+        if vehicule:
+            phrases.append("Véhicule personnel indispensable (interventions sur plusieurs sites).")
+        if desserte:
+            phrases.append("Site desservi par le réseau Divia (tram et bus).")
+        phrases.append("Horaires communiqués à l'entretien.")
+        return " ".join(phrases)
+
+    # Sources --------------------------------------------------------------------------------------
+
+    def liens(self, offres):
+        rng = self.rng
+        france_travail, saisie = self.refs.sources["france-travail"], self.refs.sources["saisie"]
+        origines = _stratifie(rng, len(offres), LIENS_OFFRE)
+        deja = set()
+        for numero, (o, origine) in enumerate(zip(offres, origines, strict=True), start=1):
+            vue = _moment(o.date_publication, rng, 6, 8)
+            fins = [self.today, o.date_expiration or self.today]
+            if o.cloturee_le:
+                fins.append(o.cloturee_le.date())
+            derniere = max(vue, _moment(min(fins), rng, 6, 8))
+            if origine in ("saisie", "les_deux"):
+                o.origine_partenaire = _tirage(rng, ORIGINES_SAISIE)
+                o.contact_partenaire = rng.choice(CONTACTS_PARTENAIRE)
+                o.cree_par = self.charge
+                saisie_le = _moment(o.date_publication, rng, 9, 12)
+                self.lignes[LienSource].append(
+                    LienSource(
+                        offre=o,
+                        source=saisie,
+                        identifiant_externe=f"saisie-demo-{numero:05d}",
+                        vue_le=saisie_le,
+                        vue_derniere_fois_le=saisie_le,
+                    )
+                )
+            if origine in ("france-travail", "les_deux"):
+                while True:
+                    identifiant = f"18{rng.randrange(10**6):06d}{rng.choice('ABCDEFGHJKLMNPQRSTVWXZ')}"
+                    if identifiant not in deja:
+                        break
+                deja.add(identifiant)
+                if origine == "les_deux":  # seen on France Travail the next day, merged with the entry
+                    vue = _moment(o.date_publication + timedelta(days=1), rng, 6, 8)
+                    derniere = max(vue, derniere)
+                self.lignes[LienSource].append(
+                    LienSource(
+                        offre=o,
+                        source=france_travail,
+                        identifiant_externe=identifiant,
+                        url=URL_FRANCE_TRAVAIL.format(identifiant),
+                        vue_le=vue,
+                        vue_derniere_fois_le=derniere,
+                    )
+                )
+
+    # Diffusion to every référent ------------------------------------------------------------------
+
+    def diffusions(self, offres):
+        rng = self.rng
+        recentes = []
+        for o in offres:
+            if o.diffusee_le is None:
+                continue
+            envoi = _lundi_suivant(o.diffusee_le.date())
+            for referent in self.suivi.referents:
+                diffusion = Diffusion(
+                    offre=o,
+                    referent=referent,
+                    diffusee_le=o.diffusee_le,
+                    diffusee_par=self.charge,
+                    vue_le=o.diffusee_le + timedelta(hours=rng.randint(1, 72)),
+                    envoyee_par_mail_le=_moment(envoi, rng, 7, 8) if envoi <= self.today else None,
+                )
+                self.lignes[Diffusion].append(diffusion)
+                if o.diffusee_le.date() >= self.today - timedelta(days=7):
+                    recentes.append(diffusion)
+        for i in _echantillon(rng, recentes, PART_DIFFUSIONS_NON_VUES):
+            recentes[i].vue_le = None
+
+    # Positionnements ------------------------------------------------------------------------------
+
+    def positionnements(self, participants, offres):
+        rng, today = self.rng, self.today
+        avec_situation = {id(s.participant) for s in self.suivi.lignes[Situation]}
+        vivier = [
+            p
+            for p in participants
+            if p.statut == StatutParticipant.ENTRE and p.disponible and id(p) not in avec_situation
+        ]
+        diffusees = [o for o in offres if o.statut == StatutOffre.DIFFUSEE]
+        if not vivier or not diffusees:
+            return
+        n = round(POSITIONNEMENTS * len(offres) / OFFRES)
+        # The hires first: an offer whose hires reach its positions is closed, and the other
+        # positionnements on it then end before the closure.
+        issues = _stratifie(rng, n, ISSUES_POSITIONNEMENT)
+        issues.sort(key=lambda issue: issue != StatutPositionnement.RETENU)
+        deja, embauches = set(), set()
+        for issue in issues:
+            for _essai in range(50):
+                statuts = self._parcours(issue)
+                ecarts = [rng.randint(2, 12) for _ in statuts[1:]]
+                o = rng.choice(diffusees)
+                fermee = o.statut == StatutOffre.CLOTUREE
+                if fermee and issue in ("relance", "en_cours", StatutPositionnement.RETENU):
+                    continue
+                p = self._participant(o, vivier, deja)
+                if p is None or (issue == StatutPositionnement.RETENU and id(p) in embauches):
+                    continue
+                debut_min = max(today - timedelta(days=JOURS_POSITIONNEMENTS), o.diffusee_le.date(), p.date_entree)
+                fin_max = o.cloturee_le.date() if fermee else today
+                if issue == "relance":
+                    fin_max -= timedelta(days=JOURS_RELANCE + 1)
+                elif issue == "en_cours":
+                    debut_min = max(debut_min, today - timedelta(days=JOURS_RELANCE - 1 + sum(ecarts)))
+                debut_max = fin_max - timedelta(days=sum(ecarts))
+                if debut_min > debut_max:
+                    continue
+                jour = debut_min + timedelta(days=rng.randint(0, (debut_max - debut_min).days))
+                self._positionnement(o, p, statuts, ecarts, jour)
+                deja.add((id(o), id(p)))
+                if issue == StatutPositionnement.RETENU:
+                    embauches.add(id(p))
+                break
+
+    def _parcours(self, issue):
+        rng = self.rng
+        P = StatutPositionnement
+        if issue in ("relance", "en_cours"):
+            return [P.PROPOSE, P.CANDIDATURE_ENVOYEE, P.ENTRETIEN][: rng.choice([1, 2, 2, 3])]
+        if issue == P.RETENU:
+            return [P.PROPOSE, P.CANDIDATURE_ENVOYEE, *([P.ENTRETIEN] if rng.random() < 0.7 else []), P.RETENU]
+        statuts = [P.PROPOSE]
+        if rng.random() < (0.75 if issue == P.NON_RETENU else 0.5):
+            statuts.append(P.CANDIDATURE_ENVOYEE)
+            if issue == P.NON_RETENU and rng.random() < 0.5:
+                statuts.append(P.ENTRETIEN)
+        return [*statuts, issue]
+
+    def _participant(self, o, vivier, deja):
+        """A participant who fits the offer; most have its ROME code in their project."""
+        rng = self.rng
+        possibles = [
+            p
+            for p in vivier
+            if (id(o), id(p)) not in deja
+            and not (o.permis_requis and not p.permis_b)
+            and not (o.vehicule_requis and not p.vehicule)
+            and not (p.heures_hebdo_max and o.heures_hebdo > p.heures_hebdo_max)
+        ]
+        code = o.metier_rome.code
+        proches = [p for p in possibles if code in p._metiers_demo]
+        if proches and rng.random() < 0.8:
+            return rng.choice(proches)
+        famille = [p for p in possibles if any(c[:3] == code[:3] for c in p._metiers_demo)]
+        if famille and rng.random() < 0.7:
+            return rng.choice(famille)
+        return rng.choice(possibles) if possibles else None
+
+    def _positionnement(self, o, p, statuts, ecarts, jour):
+        rng = self.rng
+        positionnement = Positionnement(
+            offre=o,
+            participant=p,
+            statut=statuts[-1],
+            derniere_etape_le=jour + timedelta(days=sum(ecarts)),
+            cree_par=self.suivi.referent_le(p, jour),
+        )
+        self.lignes[Positionnement].append(positionnement)
+        for statut, ecart in zip(statuts, [0, *ecarts], strict=True):
+            jour += timedelta(days=ecart)
+            self.lignes[EtapePositionnement].append(
+                EtapePositionnement(
+                    positionnement=positionnement,
+                    statut=statut,
+                    date=jour,
+                    par=self.suivi.referent_le(p, jour),
+                    note=rng.choice(NOTES_POSITIONNEMENT[statut]),
+                )
+            )
+        if statuts[-1] == StatutPositionnement.RETENU:
+            positionnement.situation = self._contrat(positionnement, jour)
+            self.suivi.lignes[Situation].append(positionnement.situation)
+            o._retenus_demo = getattr(o, "_retenus_demo", 0) + 1
+            if o._retenus_demo >= o.nb_postes:
+                o.statut, o.motif_cloture = StatutOffre.CLOTUREE, MotifCloture.POURVUE
+                o.cloturee_le = max(_moment(jour, rng), o.diffusee_le + timedelta(minutes=5))
+
+    def _contrat(self, positionnement, debut):
+        """The hired participant's contract, pre-filled from the offer (as ``positionnement_avancer``)."""
+        o = positionnement.offre
+        categorie = o.type_contrat.categorie
+        if categorie not in (
+            CategorieContrat.CDI,
+            CategorieContrat.CDD,
+            CategorieContrat.INTERIM,
+            CategorieContrat.CONTRAT_AIDE,
+            CategorieContrat.ACI,
+        ):
+            categorie = CategorieContrat.CDD
+        fin_prevue = None
+        if o.duree_mois and categorie != CategorieContrat.CDI:
+            fin_prevue = debut + timedelta(days=round(o.duree_mois * 30.44)) - timedelta(days=1)
+        return Situation(
+            participant=positionnement.participant,
+            type=categorie,
+            type_contrat=o.type_contrat,
+            intitule=o.intitule,
+            debut=debut,
+            fin_prevue=fin_prevue,
+            heures_hebdo=o.heures_hebdo,
+            employeur=o.nom_employeur[:200],
+            entreprise=o.entreprise,
+            siret=o.entreprise.siret,
+            cree_par=self.suivi.referent_le(positionnement.participant, debut),
+        )
+
+
 def _empreinte_participants(participants=None):
     champs = ("identifiant", "nom", "prenom", "date_naissance", "date_candidature")
     if participants is None:
@@ -1239,8 +1662,66 @@ def _valeur(ligne, champ):
     return getattr(ligne, champ)
 
 
+# The stable fields of the offers side, by model: (lookup of the demo rows, fields, the same read
+# from an unsaved row). An offer is known by its company's SIRET, its title and its publication date.
+_OFFRE = ("entreprise__siret", "intitule", "date_publication")
+
+
+def _cle_offre(o):
+    return (o.entreprise.siret, o.intitule, o.date_publication)
+
+
+CLES_VIE_OFFRES = {
+    ProjetParticipant: (
+        {"participant__identifiant__startswith": PREFIXE_IDENTIFIANT_DEMO},
+        ("participant__identifiant", "metierrome__code"),
+        lambda ligne: (ligne.participant.identifiant, ligne.metierrome.code),
+    ),
+    LienSource: (
+        {"offre__entreprise__siret__startswith": PREFIXE_SIRET_DEMO},
+        (*(f"offre__{c}" for c in _OFFRE), "source__nom", "identifiant_externe"),
+        lambda ligne: (*_cle_offre(ligne.offre), ligne.source.nom, ligne.identifiant_externe),
+    ),
+    Diffusion: (
+        {"offre__entreprise__siret__startswith": PREFIXE_SIRET_DEMO},
+        (*(f"offre__{c}" for c in _OFFRE), "referent_id"),
+        lambda ligne: (*_cle_offre(ligne.offre), ligne.referent.pk),
+    ),
+    Positionnement: (
+        {"participant__identifiant__startswith": PREFIXE_IDENTIFIANT_DEMO},
+        (*(f"offre__{c}" for c in _OFFRE), "participant__identifiant"),
+        lambda ligne: (*_cle_offre(ligne.offre), ligne.participant.identifiant),
+    ),
+    EtapePositionnement: (
+        {"positionnement__participant__identifiant__startswith": PREFIXE_IDENTIFIANT_DEMO},
+        (
+            *(f"positionnement__offre__{c}" for c in _OFFRE),
+            "positionnement__participant__identifiant",
+            "statut",
+            "date",
+        ),
+        lambda ligne: (
+            *_cle_offre(ligne.positionnement.offre),
+            ligne.positionnement.participant.identifiant,
+            ligne.statut,
+            ligne.date,
+        ),
+    ),
+}
+
+
+def _empreinte_vie_offres(modele, lignes=None):
+    """Like ``_empreinte_suivi``: the generated rows must all be in the database, and what people
+    did since (an offer diffused, a step recorded, a diffusion seen) is kept."""
+    filtre, champs, cle = CLES_VIE_OFFRES[modele]
+    if lignes is None:
+        return set(modele.objects.filter(**filtre).values_list(*champs))
+    return {cle(ligne) for ligne in lignes}
+
+
 def supprimer_donnees_demo():
     """Delete the demo participants, offers and companies (never the staff accounts)."""
+    Positionnement.objects.filter(offre__entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Participant.objects.filter(identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO).delete()
     Offre.objects.filter(entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Entreprise.objects.filter(siret__startswith=PREFIXE_SIRET_DEMO).delete()
@@ -1275,16 +1756,25 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         participants = _generer_participants(rng, refs, referents, volumes, today)
         entreprises = _generer_entreprises(rng, refs, volumes)
         offres = _generer_offres(rng, refs, entreprises, volumes, today) if entreprises else []
-        # The pathway has its own generator: the participants stay the same whatever it draws.
-        suivi = _generer_suivi(
-            random.Random(f"{seed}:suivi"), refs, referents, coordinatrice, participants, entreprises, today
+        # The pathway and the offers side have their own generators: the participants stay the
+        # same whatever they draw.
+        suivi = _Suivi(random.Random(f"{seed}:suivi"), refs, referents, coordinatrice, entreprises, today)
+        suivi.generer(participants)
+        charge = User.objects.get(email=_email_du_role(Role.CHARGE_MISSION))
+        vie_offres = _generer_vie_offres(
+            random.Random(f"{seed}:offres"), refs, suivi, charge, participants, offres, today
         )
+        suivi = suivi.lignes
 
         a_jour = (
             _empreinte_participants() == _empreinte_participants(participants)
             and _empreinte_entreprises() == _empreinte_entreprises(entreprises)
             and _empreinte_offres() == _empreinte_offres(offres)
             and all(_empreinte_suivi(modele, lignes) <= _empreinte_suivi(modele) for modele, lignes in suivi.items())
+            and all(
+                _empreinte_vie_offres(modele, lignes) <= _empreinte_vie_offres(modele)
+                for modele, lignes in vie_offres.items()
+            )
         )
         if not a_jour:
             supprimer_donnees_demo()
@@ -1305,6 +1795,9 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
             Offre.objects.bulk_create(offres, batch_size=500)
             for modele, lignes in suivi.items():
                 modele.objects.bulk_create(lignes, batch_size=1000)
+            # After the situations (a hire points to its contract) and the offers.
+            for modele, lignes in vie_offres.items():
+                modele.objects.bulk_create(lignes, batch_size=1000)
         detections = detections_rafraichir(today=today)
 
     return {
@@ -1320,6 +1813,7 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         "offres": len(offres),
         "offres_a_qualifier": sum(1 for o in offres if o.statut == StatutOffre.COLLECTEE),
         **{modele._meta.model_name: len(lignes) for modele, lignes in suivi.items()},
+        **{modele._meta.model_name: len(lignes) for modele, lignes in vie_offres.items()},
         "detections_creees": detections[0],
         "recharge": not a_jour,
         "duree_s": round(time.monotonic() - debut, 1),

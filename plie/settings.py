@@ -259,6 +259,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offres.tasks.recapitulatif_hebdomadaire",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    "ingerer-offres": {
+        "task": "offres.tasks.ingerer_sources",
+        "schedule": crontab(
+            hour=env.int("PLIE_INGESTION_HEURE", default=5), minute=env.int("PLIE_INGESTION_MINUTE", default=0)
+        ),
+    },
+    "purger-donnees-brutes": {
+        "task": "offres.tasks.purger_donnees_brutes",
+        "schedule": crontab(hour=4, minute=15),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------
@@ -297,3 +307,19 @@ PLIE_REGLES = {
 PLIE_URL = env.str("PLIE_URL", default="http://127.0.0.1:8000")
 # RULES §4: a positionnement without progress for this many days is flagged for follow-up.
 PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS = env.int("PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS", default=10)
+
+# --- Ingestion of job offers (FORMATS.md "Job-board source settings") -------------------------
+# Raw payloads of the sources are kept this many days (audit, re-normalisation), then purged.
+PLIE_RETENTION_DONNEES_BRUTES_JOURS = env.int("PLIE_RETENTION_DONNEES_BRUTES_JOURS", default=90)
+FRANCE_TRAVAIL_CLIENT_ID = env.str("FRANCE_TRAVAIL_CLIENT_ID", default="")
+FRANCE_TRAVAIL_CLIENT_SECRET = env.str("FRANCE_TRAVAIL_CLIENT_SECRET", default="")
+FRANCE_TRAVAIL_TOKEN_URL = env.str(
+    "FRANCE_TRAVAIL_TOKEN_URL",
+    default="https://entreprise.francetravail.fr/connexion/oauth2/access_token?realm=%2Fpartenaire",
+)
+FRANCE_TRAVAIL_API_URL = env.str(
+    "FRANCE_TRAVAIL_API_URL", default="https://api.francetravail.io/partenaire/offresdemploi/v2"
+)
+# Last index one search can reach with ``range`` (the spec says 3149, 2026 reports say 1149):
+# a search whose total is larger is split into smaller creation-date windows.
+FRANCE_TRAVAIL_PLAFOND_RESULTATS = env.int("FRANCE_TRAVAIL_PLAFOND_RESULTATS", default=1149)

@@ -1,13 +1,18 @@
 """The demo data: accounts that work, determinism, idempotence and the RULES §5 key figures."""
 
+import re
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
 
 from entreprises.models import Entreprise, valider_siret
-from offres.enums import StatutOffre
-from offres.models import Offre
+from offres import rules as offres_rules
+from offres import selectors as offres_selectors
+from offres.enums import MotifCloture, StatutOffre, StatutPositionnement
+from offres.models import Diffusion, EtapePositionnement, LienSource, Offre, Positionnement
 from participants import rules, selectors
 from participants.enums import (
     DOMAINES_CLEA,
@@ -76,13 +81,41 @@ def lignes_suivi():
     return lignes
 
 
+Projet = Participant.metiers_vises.through
+MODELES_OFFRES = [Projet, LienSource, Diffusion, Positionnement, EtapePositionnement]
+
+
+def lignes_offres():
+    """The offers and the offers side of the demo, without ids nor timestamps set at insertion."""
+    lignes = {}
+    cles = {
+        Offre: ("entreprise__siret", "intitule", "date_publication"),
+        Projet: ("participant__identifiant", "metierrome__code"),
+        LienSource: ("offre__intitule", "offre__date_publication"),
+        Diffusion: ("offre__intitule", "offre__date_publication"),
+        Positionnement: ("offre__intitule", "participant__identifiant"),
+        EtapePositionnement: ("positionnement__offre__intitule", "positionnement__participant__identifiant"),
+    }
+    for modele, cle in cles.items():
+        champs = [
+            f.attname
+            for f in modele._meta.concrete_fields
+            if f.attname
+            not in ("id", "offre_id", "participant_id", "entreprise_id", "positionnement_id", "situation_id", "cree_le")
+        ]
+        lignes[modele.__name__] = sorted(map(repr, modele.objects.values_list(*cle, *champs)))
+    return lignes
+
+
 def photo():
     return {
         "participants": sorted(Participant.objects.values_list("id", flat=True)),
         "entreprises": sorted(Entreprise.objects.values_list("id", flat=True)),
-        "offres": sorted(Offre.objects.values_list("id", "entreprise_id")),
+        "offres": sorted(Offre.objects.values_list("id", "entreprise_id", "statut")),
         "comptes": sorted(User.objects.values_list("id", "password")),
         **{m.__name__: sorted(m.objects.values_list("id", flat=True)) for m in MODELES_SUIVI},
+        **{m.__name__: sorted(m.objects.values_list("id", flat=True)) for m in MODELES_OFFRES},
+        "situations_des_embauches": sorted(Positionnement.objects.values_list("id", "situation_id")),
     }
 
 
@@ -117,16 +150,19 @@ def test_mot_de_passe_remis_a_zero_au_rechargement():
 @pytest.mark.django_db
 def test_meme_graine_memes_participants():
     charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
-    premiere, premier_suivi = lignes_participants(), lignes_suivi()
+    premiere, premier_suivi, premieres_offres = lignes_participants(), lignes_suivi(), lignes_offres()
     charger_donnees_demo(scale=PETIT, seed=1, today=TODAY)
-    autre_graine = lignes_participants()
+    autre_graine, autres_offres = lignes_participants(), lignes_offres()
     charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
 
     assert premiere
     assert all(premier_suivi.values())
+    assert all(premieres_offres.values())
     assert autre_graine != premiere
+    assert autres_offres != premieres_offres
     assert lignes_participants() == premiere
     assert lignes_suivi() == premier_suivi
+    assert lignes_offres() == premieres_offres
 
 
 @pytest.mark.django_db
@@ -140,7 +176,20 @@ def test_deuxieme_chargement_ne_change_rien():
     assert second["recharge"] is False
     assert second["comptes_ecrits"] == 0
     assert second["detections_creees"] == 0
+    assert premier["positionnement"] and premier["diffusion"] and premier["liensource"]
     assert photo() == avant
+
+
+@pytest.mark.django_db
+def test_une_base_sans_la_vie_des_offres_est_rechargee():
+    """A database loaded before the offers side existed (same participants and offers) is reloaded."""
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    Diffusion.objects.all().delete()
+
+    stats = charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+
+    assert stats["recharge"] is True
+    assert Diffusion.objects.count() == stats["diffusion"]
 
 
 @pytest.mark.django_db
@@ -217,6 +266,28 @@ def test_chiffres_cles_a_l_echelle_1():
         assert p.quartier_prioritaire.est_valide_le(TODAY)
         assert p.quartier_prioritaire.communes.filter(pk=p.commune_id).exists()
     assert Participant.objects.filter(statut=StatutParticipant.CANDIDAT).count() == 60
+
+    # The offers side: projects and constraints of those who entered, positionnements to follow up.
+    entres = Participant.objects.exclude(date_entree=None)
+    n = entres.count()
+    assert 0.37 <= entres.filter(permis_b=True).count() / n <= 0.43
+    assert 0.27 <= entres.filter(vehicule=True).count() / n <= 0.33
+    assert 0.17 <= entres.exclude(heures_hebdo_max=None).count() / n <= 0.23
+    assert 0.03 <= entres.filter(disponible=False).count() / n <= 0.07
+    positionnements = Positionnement.objects.all()
+    assert 140 <= positionnements.count() <= 160
+    a_relancer = offres_selectors.positionnements_a_relancer(
+        User.objects.get(email="coordinatrice@demo.plie.fr"), TODAY, delai=10
+    )
+    assert 0.2 <= a_relancer.count() / positionnements.count() <= 0.3
+    assert positionnements.filter(statut=StatutPositionnement.RETENU).count() >= 5
+    recentes = Diffusion.objects.filter(diffusee_le__date__gte=TODAY - timedelta(days=7))
+    assert 0.15 <= recentes.filter(vue_le=None).count() / recentes.count() <= 0.25
+    assert not Diffusion.objects.filter(vue_le=None, diffusee_le__date__lt=TODAY - timedelta(days=7)).exists()
+    liens = Offre.objects.annotate(n=Count("liens"))
+    assert 0.03 <= liens.filter(n=2).count() / stats["offres"] <= 0.07
+    saisies = Offre.objects.filter(liens__source__nom="saisie").distinct().count()
+    assert 0.12 <= saisies / stats["offres"] <= 0.18
 
 
 @pytest.mark.django_db
@@ -344,3 +415,143 @@ def test_sorties_justifiees_par_les_regles():
     assert 0.04 <= detections.values("participant").distinct().count() / n <= 0.12
     en_cours = suivis.exclude(situations=None).exclude(detections__isnull=False).distinct().count()
     assert 0.1 <= en_cours / n <= 0.2
+
+
+URL_FRANCE_TRAVAIL = re.compile(r"^https://candidat\.francetravail\.fr/offres/recherche/detail/(18\d{6}[A-Z])$")
+
+
+@pytest.mark.django_db
+def test_offres_qualifiees_diffusees_et_leurs_sources():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    referents = set(User.objects.with_role(Role.REFERENT).values_list("pk", flat=True))
+    charge = User.objects.get(email="charge.mission@demo.plie.fr")
+
+    offres = list(Offre.objects.prefetch_related("liens__source", "diffusions"))
+    diffusees = [o for o in offres if o.statut == StatutOffre.DIFFUSEE]
+    assert diffusees
+    for o in offres:
+        liens = list(o.liens.all())
+        assert 1 <= len(liens) <= 2
+        for lien in liens:
+            if lien.source.nom == "france-travail":
+                assert URL_FRANCE_TRAVAIL.match(lien.url).group(1) == lien.identifiant_externe
+            else:
+                assert lien.source.nom == "saisie" and o.origine_partenaire and o.cree_par == charge
+            assert lien.vue_le <= lien.vue_derniere_fois_le
+        if o.statut == StatutOffre.COLLECTEE:
+            assert o.qualifiee_le is None and o.sans_diplome is None and not o.diffusions.all()
+        elif o.statut == StatutOffre.ECARTEE:
+            assert o.motif_ecart and o.ecartee_par == charge and o.ecartee_le and o.diffusee_le is None
+        else:
+            checklist = [o.sans_diplome, o.experience_requise, o.permis_requis, o.vehicule_requis]
+            assert None not in checklist and o.desserte_transports is not None
+            assert o.qualifiee_par == charge and o.qualifiee_le.date() >= o.date_publication
+            assert not o.vehicule_requis or o.permis_requis
+            # The description says what the checklist says: the suggestions agree with it.
+            for champ, suggestion in offres_rules.suggestions(o.description).items():
+                assert getattr(o, champ) == suggestion.valeur, (o.pk, champ)
+        if o.statut == StatutOffre.DIFFUSEE:
+            assert o.diffusee_le
+        if o.diffusee_le:
+            assert o.diffusee_le >= o.qualifiee_le
+            diffusions = list(o.diffusions.all())
+            assert {d.referent_id for d in diffusions} == referents and len(diffusions) == len(referents)
+            assert all(d.diffusee_le == o.diffusee_le and d.diffusee_par == charge for d in diffusions)
+            assert all(d.vue_le is None or d.vue_le >= d.diffusee_le for d in diffusions)
+        else:
+            assert not o.diffusions.all()
+        if o.statut == StatutOffre.CLOTUREE:
+            assert o.motif_cloture and o.cloturee_le >= o.diffusee_le
+    assert any(o.origine_partenaire for o in offres)
+    assert Diffusion.objects.filter(vue_le=None).exists()
+    assert LienSource.objects.values("identifiant_externe").distinct().count() == LienSource.objects.count()
+
+
+@pytest.mark.django_db
+def test_positionnements_suivent_la_machine_a_etats():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+    referents = set(User.objects.with_role(Role.REFERENT).values_list("pk", flat=True))
+
+    positionnements = list(
+        Positionnement.objects.select_related("offre__entreprise", "participant", "situation").prefetch_related(
+            "etapes"
+        )
+    )
+    assert len(positionnements) >= 5
+    for p in positionnements:
+        etapes = sorted(p.etapes.all(), key=lambda e: (e.date, e.id))
+        assert etapes[0].statut == StatutPositionnement.PROPOSE
+        for avant, apres in pairwise(etapes):
+            offres_rules.verifier_transition(offres_rules.TRANSITIONS_POSITIONNEMENT, avant.statut, apres.statut)
+            assert avant.date <= apres.date
+        assert (p.statut, p.derniere_etape_le) == (etapes[-1].statut, etapes[-1].date)
+        assert TODAY - timedelta(days=60) <= etapes[0].date and etapes[-1].date <= TODAY
+        # By a référent, on an offer diffused to them, for a participant of their caseload.
+        assert p.cree_par_id in referents and {e.par_id for e in etapes} <= referents
+        assert Diffusion.objects.filter(offre=p.offre, referent=p.cree_par).exists()
+        assert p.offre.diffusee_le.date() <= etapes[0].date
+        assert p.participant.statut == StatutParticipant.ENTRE and p.participant.date_entree <= etapes[0].date
+        if p.offre.cloturee_le:
+            assert etapes[-1].date <= p.offre.cloturee_le.date()
+        if p.statut == StatutPositionnement.RETENU:
+            s = p.situation
+            assert (s.participant_id, s.debut, s.intitule) == (p.participant_id, etapes[-1].date, p.offre.intitule)
+            assert (s.type_contrat_id, s.heures_hebdo, s.entreprise_id) == (
+                p.offre.type_contrat_id,
+                p.offre.heures_hebdo,
+                p.offre.entreprise_id,
+            )
+            assert s.siret == p.offre.entreprise.siret
+        else:
+            assert p.situation is None
+    assert any(p.statut == StatutPositionnement.RETENU for p in positionnements)
+
+    # Offers whose retenus fill their positions are closed as pourvues.
+    pourvues = Offre.objects.annotate(
+        retenus=Count("positionnements", filter=Q(positionnements__statut=StatutPositionnement.RETENU))
+    ).filter(retenus__gt=0)
+    for o in pourvues:
+        assert o.retenus <= o.nb_postes
+        if o.retenus == o.nb_postes:
+            assert (o.statut, o.motif_cloture) == (StatutOffre.CLOTUREE, MotifCloture.POURVUE)
+        else:
+            assert o.statut == StatutOffre.DIFFUSEE
+
+    # Open positionnements with no step for more than 10 days: the follow-up lists have work.
+    coordinatrice = User.objects.get(email="coordinatrice@demo.plie.fr")
+    a_relancer = list(offres_selectors.positionnements_a_relancer(coordinatrice, TODAY, delai=10))
+    assert a_relancer
+    assert all(p.derniere_etape_le < TODAY - timedelta(days=10) for p in a_relancer)
+    referent = a_relancer[0].participant.referent
+    assert offres_selectors.positionnements_a_relancer(referent, TODAY, delai=10).exists()
+    en_cours = [p for p in positionnements if p.statut in StatutPositionnement.en_cours()]
+    assert len(en_cours) > len(a_relancer)
+
+
+@pytest.mark.django_db
+def test_projets_et_correspondances():
+    charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
+
+    entres = Participant.objects.exclude(date_entree=None).annotate(n=Count("metiers_vises"))
+    assert entres and all(1 <= p.n <= 3 for p in entres)
+    assert not Participant.objects.filter(date_entree=None).exclude(metiers_vises=None).exists()
+    assert not Participant.objects.filter(vehicule=True, permis_b=False).exists()
+    assert all(20 <= h <= 26 for h in entres.exclude(heures_hebdo_max=None).values_list("heures_hebdo_max", flat=True))
+    # Projects lean towards the offers' codes.
+    codes_offres = set(Offre.objects.values_list("metier_rome__code", flat=True))
+    codes = list(Projet.objects.values_list("metierrome__code", flat=True))
+    assert sum(code in codes_offres for code in codes) / len(codes) >= 0.6
+
+    # A diffused offer finds suggested candidates in a référent's caseload, some on their project.
+    offre = Offre.objects.filter(statut=StatutOffre.DIFFUSEE).order_by("date_publication", "id").first()
+    referent = User.objects.get(email="referent01@demo.plie.fr")
+    suggeres, _exclus = offres_selectors.candidats_pour_offre(offre, referent)
+    assert suggeres
+    assert all(p.referent_id == referent.pk for p, _ in suggeres)
+    sur_projet = [
+        r
+        for r in User.objects.with_role(Role.REFERENT)
+        for _, c in offres_selectors.candidats_pour_offre(offre, r)[0]
+        if offre.metier_rome.code in " ".join(c.raisons)
+    ]
+    assert sur_projet
