@@ -1303,8 +1303,8 @@ class _VieOffres:
         self.suivi = suivi
         self.charge = charge
         self.today = today
-        self.lignes = {modele: [] for modele in (ProjetParticipant, LienSource, Diffusion, Positionnement)}
-        self.lignes[EtapePositionnement] = []
+        modeles = (ProjetParticipant, LienSource, Diffusion, Positionnement, EtapePositionnement)
+        self.lignes = {modele: [] for modele in modeles}  # in the order they are saved
 
     # Professional projects and constraints -------------------------------------------------------
 
@@ -1312,9 +1312,10 @@ class _VieOffres:
         rng = self.rng
         entres = [p for p in participants if p.date_entree is not None]
         n = len(entres)
-        frequences = {}
+        frequences = {}  # the offers référents see (qualified or diffused) weigh more
         for o in offres:
-            frequences[o.metier_rome.code] = frequences.get(o.metier_rome.code, 0) + 1
+            poids = 3 if o.statut in (StatutOffre.QUALIFIEE, StatutOffre.DIFFUSEE) else 1
+            frequences[o.metier_rome.code] = frequences.get(o.metier_rome.code, 0) + poids
         codes_offres = sorted(frequences)
         poids_offres = [frequences[c] for c in codes_offres]
         tous = sorted(self.refs.metiers)
@@ -1446,7 +1447,7 @@ class _VieOffres:
 
     def diffusions(self, offres):
         rng = self.rng
-        recentes = []
+        recentes = {referent.pk: [] for referent in self.suivi.referents}
         for o in offres:
             if o.diffusee_le is None:
                 continue
@@ -1462,9 +1463,13 @@ class _VieOffres:
                 )
                 self.lignes[Diffusion].append(diffusion)
                 if o.diffusee_le.date() >= self.today - timedelta(days=7):
-                    recentes.append(diffusion)
-        for i in _echantillon(rng, recentes, PART_DIFFUSIONS_NON_VUES):
-            recentes[i].vue_le = None
+                    recentes[referent.pk].append(diffusion)
+        # Each référent has some of the last week's offers still to look at ("Nouveau").
+        for diffusions in recentes.values():
+            if diffusions:
+                n = max(1, round(PART_DIFFUSIONS_NON_VUES * len(diffusions)))
+                for diffusion in rng.sample(diffusions, n):
+                    diffusion.vue_le = None
 
     # Positionnements ------------------------------------------------------------------------------
 
@@ -1720,7 +1725,8 @@ def _empreinte_vie_offres(modele, lignes=None):
 
 
 def supprimer_donnees_demo():
-    """Delete the demo participants, offers and companies (never the staff accounts)."""
+    """Delete the demo participants, offers and companies (never the staff accounts); the
+    positionnements on demo offers go with them."""
     Positionnement.objects.filter(offre__entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Participant.objects.filter(identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO).delete()
     Offre.objects.filter(entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
