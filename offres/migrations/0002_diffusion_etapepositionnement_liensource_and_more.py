@@ -5,6 +5,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def motifs_des_offres_existantes(apps, schema_editor):
+    """Offers discarded or closed before the reasons existed get the generic one, so that the
+    constraints below hold on an existing database."""
+    Offre = apps.get_model("offres", "Offre")
+    Offre.objects.filter(statut="ecartee", motif_ecart="").update(motif_ecart="autre")
+    Offre.objects.filter(statut="cloturee", motif_cloture="").update(motif_cloture="expiree")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("entreprises", "0001_initial"),
@@ -292,6 +300,7 @@ class Migration(migrations.Migration):
             model_name="offre",
             index=models.Index(fields=["statut", "date_publication", "id"], name="offre_file_qualification"),
         ),
+        migrations.RunPython(motifs_des_offres_existantes, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="offre",
             constraint=models.CheckConstraint(
