@@ -212,8 +212,10 @@ def correspondance(offre: ProfilOffre, candidat: ProfilCandidat) -> Correspondan
         exclusions.append("Un véhicule est nécessaire et le participant n'en a pas.")
     else:
         score += POINTS["mobilite"]
-        if offre.permis_requis or offre.vehicule_requis:
-            raisons.append("A le permis et le véhicule demandés.")
+        if offre.vehicule_requis:
+            raisons.append("A le permis B et un véhicule, comme demandé.")
+        elif offre.permis_requis:
+            raisons.append("A le permis B demandé.")
 
     if offre.heures_hebdo and candidat.heures_hebdo_max and offre.heures_hebdo > candidat.heures_hebdo_max:
         exclusions.append(
