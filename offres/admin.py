@@ -22,6 +22,18 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["nom", "libelle"]
     fields = ["nom", "libelle", "type", "actif", "parametres"]
 
+    AIDE_PARAMETRES = (
+        "JSON. France Travail : « communes » (codes INSEE) et « distance_km », ou « departement » ; "
+        "« codes_rome » (facultatif). Préfiltres de toutes les sources : « rome_exclus » (codes ou débuts "
+        "de codes ROME) et « mots_exclus » (mots de l'intitulé). Les identifiants restent dans l'environnement."
+    )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "parametres" in form.base_fields:
+            form.base_fields["parametres"].help_text = self.AIDE_PARAMETRES
+        return form
+
 
 class LectureSeuleAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):

@@ -7,8 +7,8 @@ from .enums import (
     MotifCloture,
     MotifEcart,
     OriginePartenaire,
-    StatutOffre,
     StatutExecution,
+    StatutOffre,
     StatutPositionnement,
     TypeSource,
 )

@@ -1,0 +1,135 @@
+"""The small interface every source connector implements, and the registry of connectors by kind.
+
+A connector fetches pages of raw items (``pages``) and turns one raw item into an offer draft
+(``normaliser``); the run (``run.py``) does the rest: raw payloads, pre-filters, dedup, counts.
+"""
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+
+def dormir_par_defaut(secondes):
+    """How connectors wait (Retry-After, backoff); tests replace it so that they never sleep."""
+    time.sleep(secondes)
+
+
+class ErreurConnecteur(Exception):
+    """The source cannot be read any further: the run stops and is recorded as failed."""
+
+
+class ErreurConfiguration(ErreurConnecteur):
+    """The source cannot be read at all (missing credentials, missing parameters): no run starts."""
+
+
+class ExecutionDejaEnCours(ErreurConfiguration):
+    """Another run of the same source has not finished: no second run starts."""
+
+
+@dataclass
+class BrouillonOffre:
+    """An offer as a source describes it, before mapping to the PLIE's reference data."""
+
+    identifiant_externe: str
+    intitule: str
+    date_publication: date
+    description: str = ""
+    url: str = ""
+    employeur: str = ""
+    siret: str = ""
+    code_commune_insee: str = ""
+    lieu_travail: str = ""
+    code_rome: str = ""
+    type_contrat_code: str = ""
+    nature_contrat_code: str = ""
+    duree_mois: int | None = None
+    heures_hebdo: Decimal | None = None
+    horaires: str = ""
+    salaire: str = ""
+    nb_postes: int = 1
+    date_actualisation: datetime | None = None
+    permis_requis: bool | None = None
+    experience_requise: bool | None = None
+    sans_diplome: bool | None = None
+    extras: dict = field(default_factory=dict)
+
+
+class Connecteur:
+    """Base of the connectors. ``erreurs`` collects the non-fatal problems met while fetching
+    (a refused sub-search, say): the run records them and ends ``partielle``."""
+
+    def __init__(self, source, *, maintenant=None, dormir=None):
+        self.source = source
+        self.maintenant = maintenant or timezone.now()
+        self.dormir = dormir or dormir_par_defaut
+        self.erreurs: list[str] = []
+
+    def pages(self, depuis: datetime | None) -> Iterator[list[dict]]:
+        """Yield pages of raw items published since ``depuis`` (None: the source's default window)."""
+        raise NotImplementedError
+
+    def identifiant(self, brut: dict) -> str:
+        return str(brut.get("id") or "")
+
+    def normaliser(self, brut: dict) -> BrouillonOffre:
+        raise NotImplementedError
+
+    def parametres_execution(self) -> dict:
+        """What the run records of the searches it made."""
+        return dict(self.source.parametres)
+
+
+CONNECTEURS: dict[str, type[Connecteur]] = {}
+
+
+def enregistrer(type_source):
+    """Class decorator: the connector for one ``TypeSource``."""
+
+    def decorer(cls):
+        CONNECTEURS[type_source] = cls
+        return cls
+
+    return decorer
+
+
+def connecteur_pour(source, **kwargs) -> Connecteur:
+    from . import france_travail  # noqa: F401  (registers its connector)
+
+    try:
+        cls = CONNECTEURS[source.type]
+    except KeyError:
+        raise ErreurConfiguration(
+            f"Aucun connecteur pour la source « {source.nom} » (type {source.get_type_display().lower()})."
+        ) from None
+    return cls(source, **kwargs)
+
+
+def a_un_connecteur(source) -> bool:
+    from . import france_travail  # noqa: F401
+
+    return source.type in CONNECTEURS
+
+
+_MENTIONS_GENRE = re.compile(r"\(?\b(h|f)\s*/\s*(f|h)\b\)?")
+_FORMES_JURIDIQUES = re.compile(r"\b(sas|sasu|sarl|eurl|sa|sci|snc|scop|ste|societe|ets|etablissements)\b")
+
+
+def sans_accents(texte: str) -> str:
+    """Lower case without diacritics; other characters (’, «…) stay for the caller to handle."""
+    texte = (texte or "").lower().replace("œ", "oe").replace("æ", "ae")
+    return "".join(c for c in unicodedata.normalize("NFKD", texte) if not unicodedata.combining(c))
+
+
+def normaliser_texte(texte: str) -> str:
+    texte = _MENTIONS_GENRE.sub(" ", sans_accents(texte))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", texte).split())
+
+
+def normaliser_employeur(nom: str) -> str:
+    return " ".join(_FORMES_JURIDIQUES.sub(" ", normaliser_texte(nom)).split())

@@ -1,0 +1,331 @@
+"""One ingestion run of a source: fetch, keep the raw payloads, normalise, pre-filter, dedup, count.
+
+Dedup, in order: the same (source, external id) updates the offer it already made; otherwise the
+same normalised title + employer (SIRET or normalised name) + place published within
+``FENETRE_DOUBLON_JOURS`` is the same job seen elsewhere (a second LienSource on that offer);
+otherwise a new ``collectée`` offer. Each item is written in its own savepoint, so one bad item
+is an error of the run, not its end. Running twice on the same data creates nothing new.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from entreprises.models import Entreprise
+from plie.models import Commune, MetierRome, TypeContrat
+
+from ..enums import StatutExecution, StatutOffre
+from ..models import DonneeBrute, ExecutionIngestion, LienSource, Offre, Source
+from .base import ErreurConnecteur, ExecutionDejaEnCours, connecteur_pour, normaliser_employeur, normaliser_texte
+
+logger = logging.getLogger(__name__)
+
+FENETRE_DOUBLON_JOURS = 30
+# A run still "en cours" after this long is taken for dead (worker killed) and no longer blocks.
+DUREE_MAX_EXECUTION = timedelta(hours=6)
+MAX_DETAIL_ERREURS = 200
+CODE_CONTRAT_PAR_DEFAUT = "CDD"
+
+# Fields a new run may refresh on an offer nobody has reviewed yet (statut collectée).
+CHAMPS_MIS_A_JOUR = [
+    "intitule",
+    "description",
+    "employeur",
+    "commune",
+    "lieu_travail",
+    "type_contrat",
+    "duree_mois",
+    "heures_hebdo",
+    "horaires",
+    "salaire",
+    "metier_rome",
+    "nb_postes",
+]
+
+
+class Referentiels:
+    """The PLIE's reference data, read once per run."""
+
+    def __init__(self):
+        self.communes = {}
+        for commune in Commune.objects.filter(valide_au__isnull=True).order_by("nom"):
+            self.communes.setdefault(commune.insee, commune)
+        self.metiers = {m.code: m for m in MetierRome.objects.all()}
+        self.par_nature, self.par_type = {}, {}
+        for type_contrat in TypeContrat.objects.order_by("code"):
+            for code in filter(None, type_contrat.natures_contrat_france_travail.split(",")):
+                self.par_nature.setdefault(code.strip(), type_contrat)
+            for code in filter(None, type_contrat.codes_france_travail.split(",")):
+                self.par_type.setdefault(code.strip(), type_contrat)
+        self.defaut = TypeContrat.objects.filter(code=CODE_CONTRAT_PAR_DEFAUT).first()
+
+    def type_contrat(self, brouillon):
+        """The nature (apprentissage, IAE, aidé…) is more precise than the type (CDD, CDI…)."""
+        found = self.par_nature.get(brouillon.nature_contrat_code) or self.par_type.get(brouillon.type_contrat_code)
+        if found is None and self.defaut is None:
+            raise ValueError(f"type de contrat inconnu « {brouillon.type_contrat_code} »")
+        return found or self.defaut
+
+
+def ecartee_par_prefiltre(brouillon, parametres):
+    """The reason an offer is discarded before storage by the source's pre-filters, or ""."""
+    code = (brouillon.code_rome or "").upper()
+    for prefixe in parametres.get("rome_exclus") or []:
+        if prefixe and code.startswith(str(prefixe).upper()):
+            return f"code ROME exclu {prefixe}"
+    mots = f" {normaliser_texte(brouillon.intitule)} "
+    for mot in parametres.get("mots_exclus") or []:
+        cle = normaliser_texte(str(mot))
+        if cle and f" {cle} " in mots:
+            return f"mot exclu « {mot} »"
+    return ""
+
+
+def _valeurs(brouillon, ref):
+    commune = ref.communes.get(brouillon.code_commune_insee or "")
+    return {
+        "intitule": brouillon.intitule[:250],
+        "description": brouillon.description,
+        "employeur": brouillon.employeur[:200],
+        "commune": commune,
+        "lieu_travail": "" if commune else brouillon.lieu_travail[:200],
+        "type_contrat": ref.type_contrat(brouillon),
+        "duree_mois": brouillon.duree_mois,
+        "heures_hebdo": brouillon.heures_hebdo,
+        "horaires": brouillon.horaires[:250],
+        "salaire": brouillon.salaire[:150],
+        "metier_rome": ref.metiers.get((brouillon.code_rome or "").upper()),
+        "nb_postes": max(1, min(brouillon.nb_postes or 1, 32767)),
+    }
+
+
+class IndexDoublons:
+    """The offers already stored, by place then normalised title, loaded once per place and run
+    (one query per commune instead of one per item)."""
+
+    def __init__(self):
+        self.par_lieu = {}
+
+    @staticmethod
+    def _lieu(valeurs):
+        if valeurs["commune"]:
+            return ("commune", valeurs["commune"].pk)
+        return ("lieu", valeurs["lieu_travail"].lower())
+
+    def _index(self, lieu):
+        if lieu not in self.par_lieu:
+            offres = Offre.objects.all()
+            if lieu[0] == "commune":
+                offres = offres.filter(commune_id=lieu[1])
+            else:
+                offres = offres.filter(commune__isnull=True, lieu_travail__iexact=lieu[1])
+            index = defaultdict(list)
+            lignes = offres.values_list(
+                "pk", "intitule", "employeur", "entreprise__nom", "entreprise__siret", "date_publication"
+            )
+            for pk, intitule, employeur, nom, siret, publication in lignes.order_by("date_publication", "pk"):
+                index[normaliser_texte(intitule)].append(
+                    (publication, pk, siret or "", normaliser_employeur(nom or employeur))
+                )
+            self.par_lieu[lieu] = index
+        return self.par_lieu[lieu]
+
+    def trouver(self, brouillon, valeurs):
+        """The id of an offer for the same job (title, employer, place) within the window, or None."""
+        fenetre = timedelta(days=FENETRE_DOUBLON_JOURS)
+        employeur = normaliser_employeur(brouillon.employeur)
+        for publication, pk, siret, nom in self._index(self._lieu(valeurs)).get(
+            normaliser_texte(brouillon.intitule), []
+        ):
+            if abs(publication - brouillon.date_publication) > fenetre:
+                continue
+            if (brouillon.siret and siret == brouillon.siret) or (employeur and nom == employeur):
+                return pk
+        return None
+
+    def ajouter(self, offre, brouillon, valeurs):
+        ligne = (offre.date_publication, offre.pk, brouillon.siret, normaliser_employeur(brouillon.employeur))
+        self._index(self._lieu(valeurs))[normaliser_texte(offre.intitule)].append(ligne)
+
+
+CLES_ETRANGERES = {"commune", "type_contrat", "metier_rome"}
+
+
+def _cle(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+def _valeur_actuelle(offre, name):
+    """The stored value, without a query for foreign keys."""
+    return getattr(offre, f"{name}_id") if name in CLES_ETRANGERES else getattr(offre, name)
+
+
+def _traiter(brouillon, valeurs, source, index, maintenant, vus):
+    """Store one draft; return the counter it adds to and the offer it created, if any."""
+    lien = LienSource.objects.select_related("offre").filter(
+        source=source, identifiant_externe=brouillon.identifiant_externe
+    )
+    lien = lien.first()
+    if lien is not None:
+        vus.append(lien.pk)  # "vue la dernière fois le" is set for the whole page at once
+        if brouillon.url and lien.url != brouillon.url[:500]:
+            lien.url = brouillon.url[:500]
+            lien.save(update_fields=["url"])
+        offre = lien.offre
+        if offre.statut != StatutOffre.COLLECTEE:
+            return None, None  # reviewed by the chargé(e) de mission: her version stays
+        changes = [name for name, value in valeurs.items() if _valeur_actuelle(offre, name) != _cle(value)]
+        if not changes:
+            return None, None
+        for name in changes:
+            setattr(offre, name, valeurs[name])
+        offre.save(update_fields=changes)
+        return "mises_a_jour", None
+    existante = index.trouver(brouillon, valeurs)
+    if existante is not None:
+        LienSource.objects.create(
+            offre_id=existante,
+            source=source,
+            identifiant_externe=brouillon.identifiant_externe,
+            url=brouillon.url[:500],
+            vue_le=maintenant,
+            vue_derniere_fois_le=maintenant,
+        )
+        return "doublons_fusionnes", None
+    entreprise = Entreprise.objects.filter(siret=brouillon.siret).first() if brouillon.siret else None
+    offre = Offre.objects.create(
+        **valeurs,
+        entreprise=entreprise,
+        date_publication=brouillon.date_publication,
+        statut=StatutOffre.COLLECTEE,
+        permis_requis=brouillon.permis_requis,
+        experience_requise=brouillon.experience_requise,
+        sans_diplome=brouillon.sans_diplome,
+    )
+    LienSource.objects.create(
+        offre=offre,
+        source=source,
+        identifiant_externe=brouillon.identifiant_externe,
+        url=brouillon.url[:500],
+        vue_le=maintenant,
+        vue_derniere_fois_le=maintenant,
+    )
+    return "nouvelles", offre
+
+
+def derniere_execution_reussie(source):
+    return source.executions.filter(statut=StatutExecution.REUSSIE).order_by("-debut").first()
+
+
+def ingerer(source, *, maintenant=None, complet=False, connecteur=None, **options) -> ExecutionIngestion:
+    """Run one ingestion of ``source``; return the recorded run.
+
+    Incremental: offers created since the start of the last successful run; ``complet`` reads
+    the source's whole default window again (offers updated at the source are refreshed).
+
+    Raises ``ErreurConfiguration`` before any run is recorded when the source cannot be read at
+    all (no connector, missing credentials). ``options`` go to the connector (``dormir``…).
+    """
+    maintenant = maintenant or timezone.now()
+    if connecteur is None:
+        connecteur = connecteur_pour(source, maintenant=maintenant, **options)
+    precedente = derniere_execution_reussie(source)
+    depuis = precedente.debut if precedente and not complet else None
+    with transaction.atomic():  # two runs of one source never overlap
+        Source.objects.select_for_update().filter(pk=source.pk).first()
+        en_cours = source.executions.filter(
+            statut=StatutExecution.EN_COURS, debut__gt=maintenant - DUREE_MAX_EXECUTION
+        ).first()
+        if en_cours is not None:
+            raise ExecutionDejaEnCours(
+                f"Une exécution de la source « {source.nom} » est déjà en cours depuis le "
+                f"{timezone.localtime(en_cours.debut):%d/%m/%Y à %H:%M}."
+            )
+        execution = ExecutionIngestion.objects.create(
+            source=source,
+            debut=maintenant,
+            parametres={
+                **connecteur.parametres_execution(),
+                "depuis": depuis.isoformat() if depuis else None,
+                "complet": complet,
+            },
+        )
+    ref = Referentiels()
+    index = IndexDoublons()
+    compteurs = dict.fromkeys(["recus", "nouvelles", "mises_a_jour", "doublons_fusionnes", "ecartees_prefiltre"], 0)
+    erreurs = []
+    fatale = False
+
+    def erreur(message):
+        erreurs.append(message)
+        logger.warning("Ingestion %s : %s", source.nom, message)
+
+    try:
+        for page in connecteur.pages(depuis):
+            compteurs["recus"] += len(page)
+            DonneeBrute.objects.bulk_create(
+                [
+                    DonneeBrute(
+                        source=source,
+                        identifiant_externe=connecteur.identifiant(brut)[:100],
+                        execution=execution,
+                        recue_le=maintenant,
+                        contenu=brut,
+                    )
+                    for brut in page
+                ]
+            )
+            vus = []
+            for brut in page:
+                ident = connecteur.identifiant(brut) or "?"
+                try:
+                    brouillon = connecteur.normaliser(brut)
+                    if ecartee_par_prefiltre(brouillon, source.parametres):
+                        compteurs["ecartees_prefiltre"] += 1
+                        continue
+                    valeurs = _valeurs(brouillon, ref)
+                    with transaction.atomic():
+                        compteur, creee = _traiter(brouillon, valeurs, source, index, maintenant, vus)
+                except Exception as exc:  # one bad item is an error of the run, not its end
+                    erreur(f"Offre {ident} : {exc}")
+                    continue
+                if creee is not None:
+                    index.ajouter(creee, brouillon, valeurs)
+                if compteur:
+                    compteurs[compteur] += 1
+            LienSource.objects.filter(pk__in=vus).update(vue_derniere_fois_le=maintenant)
+    except ErreurConnecteur as exc:
+        fatale = True
+        erreur(str(exc))
+    except Exception as exc:
+        fatale = True
+        logger.exception("Ingestion %s interrompue", source.nom)
+        erreur(f"Erreur inattendue : {exc}")
+    erreurs = connecteur.erreurs + erreurs
+    if fatale:
+        statut = StatutExecution.ECHOUEE
+    elif erreurs:
+        statut = StatutExecution.PARTIELLE
+    else:
+        statut = StatutExecution.REUSSIE
+    for name, value in compteurs.items():
+        setattr(execution, name, value)
+    execution.erreurs = len(erreurs)
+    execution.detail_erreurs = erreurs[:MAX_DETAIL_ERREURS]
+    execution.statut = statut
+    execution.fin = timezone.now()
+    execution.save()
+    return execution
+
+
+def resume(execution) -> str:
+    """One French line for the operator."""
+    return (
+        f"{execution.source.nom} : {execution.get_statut_display().lower()} — {execution.recus} reçue(s), "
+        f"{execution.nouvelles} nouvelle(s), {execution.mises_a_jour} mise(s) à jour, "
+        f"{execution.doublons_fusionnes} doublon(s) fusionné(s), {execution.ecartees_prefiltre} écartée(s) "
+        f"par les préfiltres, {execution.erreurs} erreur(s)."
+    )

@@ -1,0 +1,527 @@
+"""Ingestion of job offers against a local fake France Travail server (no internet)."""
+
+import copy
+import json
+import threading
+from collections import deque
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from offres import services
+from offres.enums import StatutExecution, StatutOffre
+from offres.ingestion.base import ErreurConfiguration
+from offres.ingestion.run import ingerer
+from offres.models import DonneeBrute, ExecutionIngestion, LienSource, Offre, Source
+from plie.models import Commune, TypeContrat
+
+DONNEES = Path(__file__).parent / "donnees"
+MAINTENANT = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+
+
+def offres_enregistrees():
+    return json.loads((DONNEES / "france_travail_offres.json").read_text(encoding="utf-8"))
+
+
+def offres_en_masse(nombre, *, commune="21231", debut=MAINTENANT - timedelta(days=29), fin=MAINTENANT):
+    """``nombre`` distinct offers spread evenly over the creation-date window."""
+    modele = offres_enregistrees()[0]
+    pas = (fin - debut) / nombre
+    offres = []
+    for numero in range(nombre):
+        offre = copy.deepcopy(modele)
+        offre["id"] = f"M{numero:06d}"
+        offre["intitule"] = f"Agent polyvalent n° {numero} (H/F)"
+        offre["entreprise"] = {"nom": f"Employeur {numero}"}
+        offre["lieuTravail"]["commune"] = commune
+        offre["dateCreation"] = (debut + pas * numero).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        offre.pop("origineOffre")
+        offres.append(offre)
+    return offres
+
+
+def _instant(valeur):
+    return datetime.fromisoformat(valeur.replace("Z", "+00:00"))
+
+
+class FauxFranceTravail:
+    """Token endpoint and search endpoint; honours commune, departement, codeROME, the creation
+    window and ``range``; ``script`` holds canned answers served before the normal ones."""
+
+    def __init__(self):
+        self.offres = []
+        self.plafond = 1149
+        self.jetons = set()
+        self.jetons_emis = 0
+        self.recherches = []
+        self.script = deque()
+        self.entetes = {}
+        self.revoquer_a = None  # the number of the search request before which tokens expire
+
+    def revoquer(self):
+        self.jetons.clear()
+
+    def jeton(self):
+        self.jetons_emis += 1
+        jeton = f"jeton-{self.jetons_emis}"
+        self.jetons.add(jeton)
+        return 200, {}, {"access_token": jeton, "token_type": "Bearer", "expires_in": 1499, "scope": "x"}
+
+    def rechercher(self, params, autorisation):
+        self.recherches.append(params)
+        if self.revoquer_a == len(self.recherches):
+            self.revoquer()
+        if self.script:
+            return self.script.popleft()
+        if autorisation.removeprefix("Bearer ") not in self.jetons:
+            return 401, {}, {"message": "Jeton invalide"}
+        if ("minCreationDate" in params) != ("maxCreationDate" in params):
+            return 400, {}, {"codeHttp": 400, "message": "Les deux dates de création sont requises."}
+        premier, dernier = (int(x) for x in params.get("range", "0-149").split("-"))
+        if dernier - premier >= 150 or dernier > self.plafond:
+            return 400, {}, {"codeHttp": 400, "message": f"Plage {premier}-{dernier} non autorisée."}
+        offres = self.offres
+        if "commune" in params:
+            offres = [o for o in offres if o["lieuTravail"].get("commune") == params["commune"]]
+        if "departement" in params:
+            offres = [o for o in offres if o["lieuTravail"].get("commune", "").startswith(params["departement"])]
+        if "codeROME" in params:
+            codes = params["codeROME"].split(",")
+            offres = [o for o in offres if o.get("romeCode") in codes]
+        if "minCreationDate" in params:
+            debut, fin = _instant(params["minCreationDate"]), _instant(params["maxCreationDate"])
+            offres = [o for o in offres if debut <= _instant(o["dateCreation"]) <= fin]
+        offres = sorted(offres, key=lambda o: o["dateCreation"], reverse=True)
+        if not offres:
+            return 204, {}, None
+        tranche = offres[premier : dernier + 1]
+        statut = 200 if len(tranche) == len(offres) else 206
+        entetes = {"Content-Range": f"offres {premier}-{premier + len(tranche) - 1}/{len(offres)}", **self.entetes}
+        return statut, entetes, {"resultats": tranche, "filtresPossibles": []}
+
+
+@pytest.fixture
+def faux_serveur(settings):
+    faux = FauxFranceTravail()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _repondre(self, statut, entetes, corps):
+            donnees = json.dumps(corps).encode() if corps is not None else b""
+            self.send_response(statut)
+            for nom, valeur in entetes.items():
+                self.send_header(nom, valeur)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(donnees)))
+            self.end_headers()
+            self.wfile.write(donnees)
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._repondre(*faux.jeton())
+
+        def do_GET(self):
+            url = urlsplit(self.path)
+            params = {cle: valeurs[0] for cle, valeurs in parse_qs(url.query).items()}
+            self._repondre(*faux.rechercher(params, self.headers.get("Authorization", "")))
+
+        def log_message(self, *args):
+            pass
+
+    serveur = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fil = threading.Thread(target=serveur.serve_forever, daemon=True)
+    fil.start()
+    adresse = f"http://127.0.0.1:{serveur.server_address[1]}"
+    settings.FRANCE_TRAVAIL_TOKEN_URL = f"{adresse}/connexion/oauth2/access_token?realm=%2Fpartenaire"
+    settings.FRANCE_TRAVAIL_API_URL = f"{adresse}/partenaire/offresdemploi/v2"
+    settings.FRANCE_TRAVAIL_CLIENT_ID = "client-test"
+    settings.FRANCE_TRAVAIL_CLIENT_SECRET = "secret-test"
+    settings.FRANCE_TRAVAIL_PLAFOND_RESULTATS = 1149
+    yield faux
+    serveur.shutdown()
+    serveur.server_close()
+
+
+@pytest.fixture
+def source(db):
+    source = Source.objects.get(nom="france-travail")
+    source.parametres = {"departement": "21"}
+    source.save()
+    return source
+
+
+class Sommeil:
+    def __init__(self):
+        self.attentes = []
+
+    def __call__(self, secondes):
+        self.attentes.append(secondes)
+
+
+def lancer(source, **kwargs):
+    kwargs.setdefault("maintenant", MAINTENANT)
+    kwargs.setdefault("dormir", Sommeil())
+    return ingerer(source, **kwargs)
+
+
+@pytest.mark.django_db
+def test_premiere_execution_cree_les_offres_et_compte(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.REUSSIE
+    assert (execution.recus, execution.nouvelles, execution.mises_a_jour, execution.doublons_fusionnes) == (8, 8, 0, 0)
+    assert (execution.ecartees_prefiltre, execution.erreurs, execution.detail_erreurs) == (0, 0, [])
+    assert execution.fin is not None
+    assert Offre.objects.filter(statut=StatutOffre.COLLECTEE).count() == 8
+    assert DonneeBrute.objects.filter(execution=execution).count() == 8
+    recherche = faux_serveur.recherches[0]
+    assert recherche["minCreationDate"] == "2026-10-29T04:00:00Z"  # first run: the last 30 days
+    assert recherche["maxCreationDate"] == "2026-11-28T04:00:00Z"
+    assert recherche["range"] == "0-149"
+
+
+@pytest.mark.django_db
+def test_correspondances_contrat_commune_rome_et_checklist(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    lancer(source)
+    espaces_verts = LienSource.objects.get(identifiant_externe="201KXPL").offre
+    assert espaces_verts.commune.insee == "21231"
+    assert espaces_verts.lieu_travail == ""
+    assert espaces_verts.type_contrat.code == "CDD"
+    assert espaces_verts.duree_mois == 6
+    assert espaces_verts.heures_hebdo == Decimal("35.0")
+    assert espaces_verts.metier_rome.code == "A1203"
+    assert espaces_verts.nb_postes == 2
+    assert espaces_verts.date_publication == date(2026, 11, 20)
+    assert espaces_verts.salaire == "Mensuel de 1801.80 Euros sur 12 mois"
+    assert (espaces_verts.permis_requis, espaces_verts.experience_requise) == (True, False)
+    assert espaces_verts.liens.get().url.endswith("/201KXPL")
+
+    interim = LienSource.objects.get(identifiant_externe="201KZQA").offre
+    assert interim.type_contrat == TypeContrat.objects.get(code="INTERIM")
+    assert interim.heures_hebdo == Decimal("24.5")
+    assert interim.experience_requise is True
+    assert interim.permis_requis is None
+    apprenti = LienSource.objects.get(identifiant_externe="201LAAB").offre
+    assert apprenti.type_contrat.code == "APPRENTISSAGE"  # the nature wins over the type
+    assert apprenti.sans_diplome is False
+    assert apprenti.liens.get().url == "https://candidat.francetravail.fr/offres/recherche/detail/201LAAB"
+    hors_territoire = LienSource.objects.get(identifiant_externe="201LBCD").offre
+    assert hors_territoire.commune is None
+    assert hors_territoire.lieu_travail == "21 - BEAUNE"
+    assert hors_territoire.experience_requise is None  # "S": souhaitée, not required
+    rome_inconnu = LienSource.objects.get(identifiant_externe="201LCEF").offre
+    assert rome_inconnu.metier_rome is None
+    poids_lourd = LienSource.objects.get(identifiant_externe="201LEIJ").offre
+    assert poids_lourd.permis_requis is None  # a C licence is not the B of the checklist
+
+
+@pytest.mark.django_db
+def test_jeton_mis_en_cache_et_renouvele_une_fois_sur_401(faux_serveur, source):
+    faux_serveur.offres = offres_en_masse(400)
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.REUSSIE
+    assert len(faux_serveur.recherches) == 3
+    assert faux_serveur.jetons_emis == 1
+
+    faux_serveur.recherches.clear()
+    faux_serveur.revoquer_a = 2  # the token expires during the run
+    execution = lancer(source, complet=True, maintenant=MAINTENANT + timedelta(minutes=5))
+    assert execution.statut == StatutExecution.REUSSIE
+    assert faux_serveur.jetons_emis == 3  # one for the new run, one renewed once after the 401
+    assert [r["range"] for r in faux_serveur.recherches] == ["0-149", "150-299", "150-299", "300-449"]
+
+
+@pytest.mark.django_db
+def test_pagination_206_et_content_range(faux_serveur, source):
+    faux_serveur.offres = offres_en_masse(320)
+    execution = lancer(source)
+    assert [r["range"] for r in faux_serveur.recherches] == ["0-149", "150-299", "300-449"]
+    assert execution.recus == execution.nouvelles == 320
+    assert Offre.objects.count() == 320
+
+
+@pytest.mark.django_db
+def test_total_au_dela_du_plafond_decoupe_la_fenetre(faux_serveur, source, settings):
+    settings.FRANCE_TRAVAIL_PLAFOND_RESULTATS = 299
+    faux_serveur.plafond = 299
+    faux_serveur.offres = offres_en_masse(1000)
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.REUSSIE, execution.detail_erreurs
+    assert execution.nouvelles == 1000
+    assert Offre.objects.count() == 1000
+    fenetres = {(r["minCreationDate"], r["maxCreationDate"]) for r in faux_serveur.recherches}
+    assert len(fenetres) > 4
+    assert all(int(r["range"].split("-")[1]) <= 299 for r in faux_serveur.recherches)
+
+
+@pytest.mark.django_db
+def test_aucune_offre_204(faux_serveur, source):
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.REUSSIE
+    assert (execution.recus, execution.nouvelles) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_429_respecte_retry_after(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    faux_serveur.script.append((429, {"Retry-After": "7"}, {"message": "Trop de requêtes"}))
+    sommeil = Sommeil()
+    execution = lancer(source, dormir=sommeil)
+    assert execution.statut == StatutExecution.REUSSIE
+    assert sommeil.attentes == [7.0]
+    assert execution.nouvelles == 8
+
+
+@pytest.mark.django_db
+def test_entetes_x_ratelimit_font_patienter(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    faux_serveur.entetes = {"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "2"}
+    sommeil = Sommeil()
+    lancer(source, dormir=sommeil)
+    assert sommeil.attentes == [2.0]
+
+
+@pytest.mark.django_db
+def test_400_enregistre_le_message_de_l_api(faux_serveur, source):
+    source.parametres = {"communes": ["21231", "21166"], "distance_km": 5}
+    source.save()
+    faux_serveur.offres = offres_enregistrees()
+    faux_serveur.script.append((400, {}, {"codeHttp": 400, "message": "Valeur du paramètre commune incorrecte."}))
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.PARTIELLE
+    assert execution.erreurs == 1
+    assert "Valeur du paramètre commune incorrecte." in execution.detail_erreurs[0]
+    assert execution.nouvelles == 1  # the second search (Chenôve) went on
+    assert faux_serveur.recherches[1]["commune"] == "21166"
+    assert faux_serveur.recherches[1]["distance"] == "5"
+
+
+@pytest.mark.django_db
+def test_5xx_reessaye_puis_reussit(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    faux_serveur.script.extend([(503, {}, {"message": "Service indisponible"})] * 2)
+    sommeil = Sommeil()
+    execution = lancer(source, dormir=sommeil)
+    assert execution.statut == StatutExecution.REUSSIE
+    assert sommeil.attentes == [2, 4]
+
+
+@pytest.mark.django_db
+def test_5xx_persistant_fait_echouer_proprement(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    faux_serveur.script.extend([(500, {}, {"message": "Erreur interne"})] * 10)
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.ECHOUEE
+    assert execution.fin is not None
+    assert "indisponible (500)" in execution.detail_erreurs[0]
+    assert Offre.objects.count() == 0
+    # the next run reads the same window again: no successful run yet
+    faux_serveur.script.clear()
+    execution = lancer(source, maintenant=MAINTENANT + timedelta(hours=1))
+    assert execution.statut == StatutExecution.REUSSIE
+    assert execution.nouvelles == 8
+
+
+@pytest.mark.django_db
+def test_idempotence_et_mise_a_jour_par_identifiant_externe(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    lancer(source)
+    offres, liens = Offre.objects.count(), LienSource.objects.count()
+
+    deuxieme = lancer(source, complet=True, maintenant=MAINTENANT + timedelta(hours=1))
+    assert (deuxieme.recus, deuxieme.nouvelles, deuxieme.mises_a_jour, deuxieme.doublons_fusionnes) == (8, 0, 0, 0)
+    assert (Offre.objects.count(), LienSource.objects.count()) == (offres, liens)
+
+    faux_serveur.offres[0]["salaire"] = {"libelle": "Mensuel de 1900 Euros"}
+    troisieme = lancer(source, complet=True, maintenant=MAINTENANT + timedelta(hours=2))
+    assert (troisieme.nouvelles, troisieme.mises_a_jour) == (0, 1)
+    lien = LienSource.objects.get(identifiant_externe="201KXPL")
+    assert lien.offre.salaire == "Mensuel de 1900 Euros"
+    assert lien.vue_derniere_fois_le == MAINTENANT + timedelta(hours=2)
+    assert lien.vue_le == MAINTENANT
+
+    faux_serveur.offres[0]["lieuTravail"]["commune"] = "21166"
+    faux_serveur.offres[0]["romeCode"] = "A1202"
+    quatrieme = lancer(source, complet=True, maintenant=MAINTENANT + timedelta(hours=3))
+    assert quatrieme.mises_a_jour == 1
+    offre = LienSource.objects.get(identifiant_externe="201KXPL").offre
+    assert (offre.commune.insee, offre.metier_rome.code) == ("21166", "A1202")
+
+
+@pytest.mark.django_db
+def test_offre_deja_qualifiee_n_est_pas_reecrite(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    lancer(source)
+    Offre.objects.filter(liens__identifiant_externe="201KXPL").update(statut=StatutOffre.QUALIFIEE)
+    faux_serveur.offres[0]["intitule"] = "Autre intitulé"
+    execution = lancer(source, complet=True, maintenant=MAINTENANT + timedelta(hours=1))
+    assert execution.mises_a_jour == 0
+    assert LienSource.objects.get(identifiant_externe="201KXPL").offre.intitule.startswith("Agent d'entretien")
+
+
+@pytest.mark.django_db
+def test_incremental_depuis_la_derniere_execution_reussie(faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    lancer(source)
+    lancer(source, maintenant=MAINTENANT + timedelta(days=1))
+    assert faux_serveur.recherches[-1]["minCreationDate"] == "2026-11-28T04:00:00Z"
+    assert faux_serveur.recherches[-1]["maxCreationDate"] == "2026-11-29T04:00:00Z"
+
+
+@pytest.mark.django_db
+def test_fusion_avec_une_offre_saisie_a_la_main(faux_serveur, source):
+    manuelle = services.offre_saisir(
+        offre=Offre(
+            intitule="Agent d’entretien des espaces verts",
+            employeur="Id Verde",
+            commune=Commune.objects.get(insee="21231"),
+            type_contrat=TypeContrat.objects.get(code="CDD"),
+            date_publication=date(2026, 11, 19),
+        ),
+        par=None,
+    )
+    faux_serveur.offres = offres_enregistrees()
+    execution = lancer(source)
+    assert execution.doublons_fusionnes == 1
+    assert execution.nouvelles == 7
+    assert sorted(manuelle.liens.values_list("source__nom", flat=True)) == ["france-travail", "saisie"]
+    assert Offre.objects.count() == 8
+
+
+@pytest.mark.django_db
+def test_republication_dans_la_meme_source_fusionnee(faux_serveur, source):
+    republiee = copy.deepcopy(offres_enregistrees()[0])
+    republiee["id"], republiee["dateCreation"] = "201ZZZZ", "2026-11-26T08:00:00.000Z"
+    faux_serveur.offres = [*offres_enregistrees(), republiee]
+    execution = lancer(source)
+    assert (execution.nouvelles, execution.doublons_fusionnes) == (8, 1)
+    assert LienSource.objects.get(identifiant_externe="201ZZZZ").offre.liens.count() == 2
+
+
+@pytest.mark.django_db
+def test_prefiltres_comptes(faux_serveur, source):
+    source.parametres = {"departement": "21", "rome_exclus": ["N41"], "mots_exclus": ["stage"]}
+    source.save()
+    faux_serveur.offres = offres_enregistrees()
+    execution = lancer(source)
+    assert execution.ecartees_prefiltre == 2
+    assert execution.nouvelles == 6
+    assert not LienSource.objects.filter(identifiant_externe__in=["201LDGH", "201LEIJ"]).exists()
+    assert DonneeBrute.objects.filter(identifiant_externe="201LDGH").exists()  # the raw payload is kept
+
+
+@pytest.mark.django_db
+def test_offre_invalide_comptee_en_erreur_sans_arreter(faux_serveur, source):
+    offres = offres_enregistrees()
+    offres.append(
+        {"id": "CASSEE", "intitule": "", "dateCreation": "2026-11-22T00:00:00Z", "lieuTravail": {"commune": "21231"}}
+    )
+    faux_serveur.offres = offres
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.PARTIELLE
+    assert (execution.recus, execution.nouvelles, execution.erreurs) == (9, 8, 1)
+    assert "CASSEE" in execution.detail_erreurs[0]
+
+
+@pytest.mark.django_db
+def test_identifiants_absents(settings, source):
+    settings.FRANCE_TRAVAIL_CLIENT_ID = ""
+    with pytest.raises(ErreurConfiguration, match="FRANCE_TRAVAIL_CLIENT_ID"):
+        ingerer(source)
+    assert not ExecutionIngestion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_commande_ingest_offers(faux_serveur, source, capsys):
+    faux_serveur.offres = offres_enregistrees()
+    call_command("ingest_offers", "--source", "france-travail")
+    sortie = capsys.readouterr().out
+    assert "france-travail : réussie — 8 reçue(s), 8 nouvelle(s)" in sortie
+    call_command("ingest_offers")  # every active source with a connector (not "saisie")
+    assert ExecutionIngestion.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_commande_source_inconnue_ou_identifiants_absents(source, settings):
+    with pytest.raises(CommandError, match="Source inconnue « nulle-part »"):
+        call_command("ingest_offers", "--source", "nulle-part")
+    settings.FRANCE_TRAVAIL_CLIENT_ID = ""
+    with pytest.raises(CommandError, match="france-travail"):
+        call_command("ingest_offers", "--source", "france-travail")
+    with pytest.raises(CommandError, match="Aucun connecteur"):
+        call_command("ingest_offers", "--source", "saisie")
+
+
+@pytest.mark.django_db
+def test_commande_echec_code_non_nul(faux_serveur, source, monkeypatch):
+    sommeil = Sommeil()
+    monkeypatch.setattr("offres.ingestion.base.dormir_par_defaut", sommeil)
+    faux_serveur.script.extend([(500, {}, {"message": "Erreur interne"})] * 10)
+    with pytest.raises(CommandError, match="Ingestion en échec pour : france-travail"):
+        call_command("ingest_offers", "--source", "france-travail")
+    assert sommeil.attentes == [2, 4, 8]
+
+
+@pytest.mark.django_db
+def test_tache_ingerer_sources(faux_serveur, source):
+    from offres.tasks import ingerer_sources
+
+    faux_serveur.offres = offres_enregistrees()
+    assert ingerer_sources() == {"france-travail": StatutExecution.REUSSIE}
+
+
+@pytest.mark.django_db
+def test_purge_des_donnees_brutes(faux_serveur, source, settings):
+    faux_serveur.offres = offres_enregistrees()
+    lancer(source)
+    settings.PLIE_RETENTION_DONNEES_BRUTES_JOURS = 90
+    assert services.donnees_brutes_purger(maintenant=MAINTENANT + timedelta(days=89)) == 0
+    assert services.donnees_brutes_purger(maintenant=MAINTENANT + timedelta(days=91)) == 8
+    assert not DonneeBrute.objects.exists()
+
+
+def test_tache_de_nuit_planifiee(settings):
+    entree = settings.CELERY_BEAT_SCHEDULE["ingerer-offres"]
+    assert entree["task"] == "offres.tasks.ingerer_sources"
+    assert entree["schedule"].hour == {5}
+    assert entree["schedule"].minute == {0}
+
+
+@pytest.mark.django_db
+def test_reponse_illisible_fait_echouer_proprement(faux_serveur, source):
+    faux_serveur.script.append((200, {"Content-Range": "offres 0-0/1"}, "{pas du json"))
+    execution = lancer(source)
+    assert execution.statut == StatutExecution.ECHOUEE
+    assert "illisible" in execution.detail_erreurs[0]
+
+
+@pytest.mark.django_db
+def test_deux_executions_d_une_source_ne_se_chevauchent_pas(faux_serveur, source):
+    from offres.ingestion.base import ExecutionDejaEnCours
+
+    ExecutionIngestion.objects.create(source=source, debut=MAINTENANT - timedelta(hours=1))
+    with pytest.raises(ExecutionDejaEnCours, match="déjà en cours"):
+        lancer(source)
+    assert ExecutionIngestion.objects.count() == 1
+    # a run left "en cours" by a killed worker stops blocking after DUREE_MAX_EXECUTION
+    assert lancer(source, maintenant=MAINTENANT + timedelta(hours=7)).statut == StatutExecution.REUSSIE
+
+
+@pytest.mark.django_db
+def test_admin_des_sources_et_des_executions(client, django_user_model, faux_serveur, source):
+    faux_serveur.offres = offres_enregistrees()
+    execution = lancer(source)
+    admin = django_user_model.objects.create_superuser(email="admin@test.plie.fr", password="Plie-Test-2026!")
+    client.force_login(admin)
+    page = client.get(f"/admin/offres/source/{source.pk}/change/")
+    assert page.status_code == 200
+    assert "mots_exclus" in page.content.decode()
+    assert client.get("/admin/offres/executioningestion/?statut__exact=reussie").status_code == 200
+    assert client.get(f"/admin/offres/executioningestion/{execution.pk}/change/").status_code == 200
+    assert client.get("/admin/offres/donneebrute/").status_code == 200
+    assert client.get("/admin/offres/executioningestion/add/").status_code == 403
