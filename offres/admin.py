@@ -58,6 +58,7 @@ class ExecutionIngestionAdmin(LectureSeuleAdmin):
         "mises_a_jour",
         "doublons_fusionnes",
         "ecartees_prefiltre",
+        "expirees",
         "erreurs",
     ]
     list_filter = ["statut", "source"]

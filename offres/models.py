@@ -240,6 +240,9 @@ class ExecutionIngestion(models.Model):
     mises_a_jour = models.PositiveIntegerField("mises à jour", default=0)
     doublons_fusionnes = models.PositiveIntegerField("doublons fusionnés", default=0)
     ecartees_prefiltre = models.PositiveIntegerField("écartées par les préfiltres", default=0)
+    expirees = models.PositiveIntegerField(
+        "expirées", default=0, help_text="Offres disparues de la source, retirées par un balayage complet."
+    )
     erreurs = models.PositiveIntegerField(default=0)
     detail_erreurs = models.JSONField("détail des erreurs", default=list, blank=True)
     parametres = models.JSONField("paramètres de la recherche", default=dict, blank=True)

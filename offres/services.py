@@ -18,7 +18,7 @@ from plie.models import CategorieContrat, User
 from plie.roles import Role
 
 from . import rules, selectors
-from .enums import MotifCloture, StatutOffre, StatutPositionnement
+from .enums import MotifCloture, MotifEcart, StatutOffre, StatutPositionnement
 from .models import Diffusion, EtapePositionnement, LienSource, Offre, Positionnement, Source
 
 CHAMPS_QUALIFICATION = [
@@ -172,6 +172,35 @@ def offre_cloturer(*, offre, motif, par):
     offre.motif_cloture, offre.cloturee_le = motif, timezone.now()
     offre.save()
     return offre
+
+
+OUVERTES = [StatutOffre.COLLECTEE, StatutOffre.QUALIFIEE, StatutOffre.DIFFUSEE]
+
+
+def offres_expirer(*, offres, commentaire=""):
+    """Take offers that are no longer open out of the queues, by nobody (``par=None``): a
+    qualified or diffused offer is closed as expirée; a collected one, never reviewed, cannot be
+    closed (RULES §4) and is discarded as périmée. An offer whose status moved meanwhile is
+    skipped. Return how many were taken out."""
+    nombre = 0
+    for offre in offres:
+        try:
+            if offre.statut == StatutOffre.COLLECTEE:
+                offres_ecarter(offres=[offre], motif=MotifEcart.PERIMEE, par=None, commentaire=commentaire)
+            else:
+                offre_cloturer(offre=offre, motif=MotifCloture.EXPIREE, par=None)
+        except ValidationError:
+            continue
+        nombre += 1
+    return nombre
+
+
+def offres_expirees_cloturer(today=None):
+    """Nightly: the open offers whose expiry date is past are closed (or discarded when still
+    collected); return how many."""
+    today = today or timezone.localdate()
+    offres = Offre.objects.filter(statut__in=OUVERTES, date_expiration__lt=today).order_by("pk")
+    return offres_expirer(offres=list(offres), commentaire="Date d'expiration dépassée.")
 
 
 def _peut_positionner(user, participant):

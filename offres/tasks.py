@@ -14,22 +14,51 @@ def recapitulatif_hebdomadaire():
 def ingerer_sources():
     """Nightly: one ingestion run per active source that has a connector; a failing source does
     not stop the others (each run is recorded with its status)."""
-    import logging
-
-    from .ingestion.base import ErreurConfiguration, a_un_connecteur
-    from .ingestion.run import ingerer
+    from .ingestion.base import a_un_connecteur
     from .models import Source
 
-    statuts = {}
-    for source in Source.objects.filter(actif=True).order_by("nom"):
-        if not a_un_connecteur(source):
-            continue
-        try:
-            statuts[source.nom] = ingerer(source).statut
-        except ErreurConfiguration as exc:
-            logging.getLogger(__name__).error("Ingestion %s impossible : %s", source.nom, exc)
-            statuts[source.nom] = "non_configuree"
-    return statuts
+    sources = Source.objects.filter(actif=True).order_by("nom")
+    return {source.nom: _ingerer(source) for source in sources if a_un_connecteur(source)}
+
+
+def _ingerer(source, *, complet=False):
+    """One run of ``source``; its status, or "non_configuree" when it cannot be read at all."""
+    import logging
+
+    from .ingestion.base import ErreurConfiguration
+    from .ingestion.run import ingerer
+
+    try:
+        return ingerer(source, complet=complet).statut
+    except ErreurConfiguration as exc:
+        logging.getLogger(__name__).error("Ingestion %s impossible : %s", source.nom, exc)
+        return "non_configuree"
+
+
+@shared_task
+def ingerer_source(source_id):
+    """One run of one source, started by hand from the sources page ("Relancer maintenant")."""
+    from .models import Source
+
+    source = Source.objects.filter(pk=source_id).first()
+    return {source.nom: _ingerer(source)} if source else {}
+
+
+@shared_task
+def balayage_complet():
+    """Weekly: a complete run of every active source, which marks the offers that vanished from
+    the source as expired (``ingestion.run.balayer``)."""
+    from .ingestion.base import a_un_connecteur
+    from .models import Source
+
+    sources = Source.objects.filter(actif=True).order_by("nom")
+    return {source.nom: _ingerer(source, complet=True) for source in sources if a_un_connecteur(source)}
+
+
+@shared_task
+def cloturer_offres_expirees():
+    """Nightly: the open offers whose expiry date is past are closed as expired."""
+    return {"expirees": services.offres_expirees_cloturer()}
 
 
 @shared_task

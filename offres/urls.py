@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import liste, positionnements, qualification
+from .views import liste, positionnements, qualification, sources
 
 app_name = "offres"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("<int:pk>/cloturer/", positionnements.Cloturer.as_view(), name="cloturer"),
     path("<int:pk>/positionner/", positionnements.Positionner.as_view(), name="positionner"),
     path("positionnements/<int:pk>/", positionnements.PositionnementDetail.as_view(), name="positionnement"),
+    path("sources/", sources.SourceList.as_view(), name="sources"),
+    path("sources/<int:pk>/relancer/", sources.Relancer.as_view(), name="relancer_source"),
     path("suivi/", positionnements.Suivi.as_view(), name="suivi"),
     path("pour/<int:participant_pk>/", positionnements.OffresPourParticipant.as_view(), name="pour_participant"),
 ]

@@ -7,6 +7,7 @@ PAGES = [
     ("Commission", "participants:commission", "participants.decider_commission"),
     ("Offres", "offres:liste", "offres.view_offre"),
     ("Suivi des positionnements", "offres:suivi", "offres.view_positionnement"),
+    ("Sources", "offres:sources", "offres.change_offre"),
 ]
 
 

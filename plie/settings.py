@@ -265,6 +265,14 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("PLIE_INGESTION_HEURE", default=5), minute=env.int("PLIE_INGESTION_MINUTE", default=0)
         ),
     },
+    "balayage-complet-offres": {
+        "task": "offres.tasks.balayage_complet",
+        "schedule": crontab(hour=4, minute=30, day_of_week="sun"),
+    },
+    "cloturer-offres-expirees": {
+        "task": "offres.tasks.cloturer_offres_expirees",
+        "schedule": crontab(hour=4, minute=45),
+    },
     "purger-donnees-brutes": {
         "task": "offres.tasks.purger_donnees_brutes",
         "schedule": crontab(hour=4, minute=15),

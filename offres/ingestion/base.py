@@ -84,6 +84,11 @@ class Connecteur:
         """What the run records of the searches it made."""
         return dict(self.source.parametres)
 
+    def fenetre_complete(self) -> tuple[datetime, datetime] | None:
+        """The publication window a complete run reads in full (start, end), or None when the
+        connector cannot say: then a complete run never marks vanished offers expired."""
+        return None
+
 
 CONNECTEURS: dict[str, type[Connecteur]] = {}
 

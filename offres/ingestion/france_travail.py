@@ -236,6 +236,9 @@ class FranceTravail(Connecteur):
     def parametres_execution(self):
         return {**dict(self.source.parametres), "plafond": self.plafond}
 
+    def fenetre_complete(self):
+        return self.fenetre(None)
+
     # --- normalisation ------------------------------------------------------------------------
     def normaliser(self, brut):
         creation = _date_heure(brut.get("dateCreation"))

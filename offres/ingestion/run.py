@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from entreprises.models import Entreprise
@@ -216,6 +217,53 @@ def _traiter(brouillon, valeurs, source, index, maintenant, vus):
     return "nouvelles", offre
 
 
+def _montre_encore(lien, balayages):
+    """Whether another source still shows the offer: yes unless that source has read its whole
+    window successfully (a complete run) since it last saw the offer. A source that never made a
+    complete run (manual entry, partner workbook…) is taken to show it still."""
+    dernier = balayages.get(lien.source_id)
+    return dernier is None or lien.vue_derniere_fois_le >= dernier
+
+
+def balayer(source, execution, fenetre):
+    """After a successful complete run: the open offers of ``source`` published inside the window
+    it read in full and not seen in this run have vanished from the source; they are taken out
+    of the queues (``services.offres_expirer``) unless another source still shows them. The
+    first day of the window is left alone (offers of that day before the window's start hour
+    were not read). Return how many."""
+    from .. import services
+
+    debut, fin = (timezone.localdate(moment) for moment in fenetre)
+    candidates = (
+        Offre.objects.filter(
+            statut__in=services.OUVERTES,
+            date_publication__gt=debut,
+            date_publication__lte=fin,
+            liens__source=source,
+            liens__vue_derniere_fois_le__lt=execution.debut,
+        )
+        .distinct()
+        .prefetch_related("liens")
+        .order_by("pk")
+    )
+    balayages = dict(
+        ExecutionIngestion.objects.filter(statut=StatutExecution.REUSSIE, parametres__complet=True)
+        .exclude(source=source)
+        .values("source")
+        .annotate(dernier=Max("debut"))
+        .values_list("source", "dernier")
+    )
+    disparues = []
+    for offre in candidates:
+        liens = list(offre.liens.all())
+        if any(lien.source_id == source.pk and lien.vue_derniere_fois_le >= execution.debut for lien in liens):
+            continue  # re-posted in the same source: the newer link was seen
+        if any(lien.source_id != source.pk and _montre_encore(lien, balayages) for lien in liens):
+            continue
+        disparues.append(offre)
+    return services.offres_expirer(offres=disparues, commentaire=f"Disparue de la source « {source.libelle} »."[:250])
+
+
 def derniere_execution_reussie(source):
     return source.executions.filter(statut=StatutExecution.REUSSIE).order_by("-debut").first()
 
@@ -311,6 +359,14 @@ def ingerer(source, *, maintenant=None, complet=False, connecteur=None, **option
         statut = StatutExecution.PARTIELLE
     else:
         statut = StatutExecution.REUSSIE
+    fenetre = connecteur.fenetre_complete() if complet else None
+    if statut == StatutExecution.REUSSIE and fenetre is not None:
+        try:
+            execution.expirees = balayer(source, execution, fenetre)
+        except Exception as exc:  # the offers read are stored; only the sweep failed
+            logger.exception("Balayage %s interrompu", source.nom)
+            erreurs.append(f"Balayage des offres disparues interrompu : {exc}")
+            statut = StatutExecution.PARTIELLE
     for name, value in compteurs.items():
         setattr(execution, name, value)
     execution.erreurs = len(erreurs)
@@ -327,5 +383,5 @@ def resume(execution) -> str:
         f"{execution.source.nom} : {execution.get_statut_display().lower()} — {execution.recus} reçue(s), "
         f"{execution.nouvelles} nouvelle(s), {execution.mises_a_jour} mise(s) à jour, "
         f"{execution.doublons_fusionnes} doublon(s) fusionné(s), {execution.ecartees_prefiltre} écartée(s) "
-        f"par les préfiltres, {execution.erreurs} erreur(s)."
+        f"par les préfiltres, {execution.expirees} expirée(s), {execution.erreurs} erreur(s)."
     )
