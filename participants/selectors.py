@@ -163,6 +163,20 @@ def verdict_eligibilite(participant, as_of, territoire=None):
     return rules.eligibilite(faits_eligibilite(participant, date_reference, territoire))
 
 
+def situation_pour_regles(situation):
+    """A recorded situation (saved or not) as the facts the positive-exit rules read."""
+    return rules.Situation(
+        type=situation.type,
+        debut=situation.debut,
+        fin_prevue=situation.fin_prevue,
+        fin=situation.fin,
+        heures_hebdo=situation.heures_hebdo,
+        accord_temps_partiel=situation.accord_temps_partiel,
+        employeur=situation.employeur,
+        reference=situation.pk,
+    )
+
+
 def faits_parcours(participant, as_of):
     """Facts of the positive-exit rules; uses ``situations`` and ``decisions`` (prefetch them)."""
     validations = [
@@ -172,19 +186,7 @@ def faits_parcours(participant, as_of):
     ]
     return rules.FaitsParcours(
         date_naissance=participant.date_naissance,
-        situations=tuple(
-            rules.Situation(
-                type=s.type,
-                debut=s.debut,
-                fin_prevue=s.fin_prevue,
-                fin=s.fin,
-                heures_hebdo=s.heures_hebdo,
-                accord_temps_partiel=s.accord_temps_partiel,
-                employeur=s.employeur,
-                reference=s.pk,
-            )
-            for s in participant.situations.all()
-        ),
+        situations=tuple(situation_pour_regles(s) for s in participant.situations.all()),
         date_reference=as_of,
         validation_senior_aci=max(validations) if validations else None,
     )

@@ -1061,18 +1061,7 @@ class _Suivi:
     def _detectees(self, p, situations, validation, as_of):
         faits = rules.FaitsParcours(
             date_naissance=p.date_naissance,
-            situations=tuple(
-                rules.Situation(
-                    type=s.type,
-                    debut=s.debut,
-                    fin_prevue=s.fin_prevue,
-                    fin=s.fin,
-                    heures_hebdo=s.heures_hebdo,
-                    accord_temps_partiel=s.accord_temps_partiel,
-                    employeur=s.employeur,
-                )
-                for s in situations
-            ),
+            situations=tuple(selectors.situation_pour_regles(s) for s in situations),
             date_reference=as_of,
             validation_senior_aci=validation,
         )
