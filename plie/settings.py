@@ -331,3 +331,12 @@ FRANCE_TRAVAIL_API_URL = env.str(
 # Last index one search can reach with ``range`` (the spec says 3149, 2026 reports say 1149):
 # a search whose total is larger is split into smaller creation-date windows.
 FRANCE_TRAVAIL_PLAFOND_RESULTATS = env.int("FRANCE_TRAVAIL_PLAFOND_RESULTATS", default=1149)
+# Partner feeds, career pages and "importer depuis une URL": an honest user agent with a contact
+# address, robots.txt respected, a bounded wait and size (README, "Offres des sites sans API").
+PLIE_COLLECTE_CONTACT = env.str("PLIE_COLLECTE_CONTACT", default="contact@plie.localhost")
+PLIE_COLLECTE_USER_AGENT = f"PLIE-backoffice/1.0 (+{PLIE_URL}; {PLIE_COLLECTE_CONTACT})"
+PLIE_COLLECTE_TIMEOUT_S = env.int("PLIE_COLLECTE_TIMEOUT_S", default=20)
+PLIE_COLLECTE_TAILLE_MAX = env.int("PLIE_COLLECTE_TAILLE_MAX", default=5 * 1024 * 1024)
+# Partner workbooks (XLSX/CSV) uploaded on the sources page: size and rows accepted per upload.
+PLIE_CLASSEUR_PARTENAIRE_TAILLE_MAX = env.int("PLIE_CLASSEUR_PARTENAIRE_TAILLE_MAX", default=5 * 1024 * 1024)
+PLIE_CLASSEUR_PARTENAIRE_LIGNES_MAX = env.int("PLIE_CLASSEUR_PARTENAIRE_LIGNES_MAX", default=5000)

@@ -6,6 +6,7 @@ A connector fetches pages of raw items (``pages``) and turns one raw item into a
 
 import re
 import time
+from importlib import import_module
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,9 +104,17 @@ def enregistrer(type_source):
     return decorer
 
 
-def connecteur_pour(source, **kwargs) -> Connecteur:
-    from . import france_travail  # noqa: F401  (registers its connector)
+# The modules that register a connector (imported on first use, to keep imports light).
+MODULES_CONNECTEURS = ("france_travail",)
 
+
+def _charger_connecteurs():
+    for module in MODULES_CONNECTEURS:
+        import_module(f"{__package__}.{module}")
+
+
+def connecteur_pour(source, **kwargs) -> Connecteur:
+    _charger_connecteurs()
     try:
         cls = CONNECTEURS[source.type]
     except KeyError:
@@ -116,8 +125,7 @@ def connecteur_pour(source, **kwargs) -> Connecteur:
 
 
 def a_un_connecteur(source) -> bool:
-    from . import france_travail  # noqa: F401
-
+    _charger_connecteurs()
     return source.type in CONNECTEURS
 
 
