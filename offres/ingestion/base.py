@@ -6,12 +6,12 @@ A connector fetches pages of raw items (``pages``) and turns one raw item into a
 
 import re
 import time
-from importlib import import_module
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from importlib import import_module
 
 from django.utils import timezone
 
