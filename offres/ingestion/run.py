@@ -1,19 +1,22 @@
 """One ingestion run of a source: fetch, keep the raw payloads, normalise, pre-filter, dedup, count.
 
 Dedup, in order: the same (source, external id) updates the offer it already made; otherwise the
-same normalised title + employer (SIRET or normalised name) + place published within
-``FENETRE_DOUBLON_JOURS`` is the same job seen elsewhere (a second LienSource on that offer);
-otherwise a new ``collectée`` offer. Each item is written in its own savepoint, so one bad item
+same job seen elsewhere or re-posted (``IndexDoublons``: place, contract type, employer, then an
+exact or fuzzy title) becomes a second LienSource on that offer; otherwise a new ``collectée``
+offer. Each item is written in its own savepoint, so one bad item
 is an error of the run, not its end. Running twice on the same data creates nothing new.
 """
 
 import logging
+import re
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from rapidfuzz import fuzz, process
 
 from entreprises.models import Entreprise
 from plie.models import Commune, MetierRome, TypeContrat
@@ -103,12 +106,89 @@ def _valeurs(brouillon, ref):
     }
 
 
+MOTS_VIDES = frozenset(["a", "au", "aux", "d", "de", "des", "du", "en", "et", "h", "f", "l", "la", "le", "les", "pour"])
+# Cross-source duplicates (tests/offres/test_doublons.py holds the realistic pairs these were tuned on).
+SEUIL_TITRE = 88  # titles alike enough on their own (same employer, place, contract type)
+SEUIL_TITRE_REFORMULE = 60  # a title reworded by adding words: the descriptions must then agree
+SEUIL_DESCRIPTION = 85
+SEUIL_EMPLOYEUR = 90
+
+
+def mots_titre(titre):
+    return [mot for mot in normaliser_texte(titre).split() if mot not in MOTS_VIDES]
+
+
+def _nombres(texte):
+    """Numbers tell jobs and employers apart ("Agence 12" / "Agence 21", "PL 19 t" / "PL 44 t"):
+    fuzzy matches require the same ones."""
+    return sorted(re.findall(r"\d+", texte))
+
+
+def _description(texte):
+    return normaliser_texte(texte)[:2000]
+
+
+@dataclass
+class Connue:
+    """What the index keeps of one stored offer."""
+
+    pk: int
+    titre: str  # normalised
+    mots: frozenset
+    publication: date
+    siret: str
+    employeur: str  # normalised
+    type_contrat_id: int
+
+
+class Lieu:
+    """The offers stored at one place, by SIRET and by normalised employer."""
+
+    def __init__(self):
+        self.par_siret = defaultdict(list)
+        self.par_employeur = defaultdict(list)
+
+    def ajouter(self, connue):
+        if connue.siret:
+            self.par_siret[connue.siret].append(connue)
+        if connue.employeur:
+            self.par_employeur[connue.employeur].append(connue)
+
+    def candidates(self, siret, employeur):
+        """The offers of the same employer: same SIRET, or a name alike by ``SEUIL_EMPLOYEUR``
+        (not when both SIRETs are known and differ)."""
+        trouvees = {}
+        for connue in self.par_siret.get(siret, []) if siret else []:
+            trouvees[connue.pk] = connue
+        if employeur:
+            proches = process.extract(
+                employeur, list(self.par_employeur), scorer=fuzz.ratio, score_cutoff=SEUIL_EMPLOYEUR, limit=None
+            )
+            nombres = _nombres(employeur)
+            for nom, _score, _rang in proches:
+                if _nombres(nom) != nombres:
+                    continue
+                for connue in self.par_employeur[nom]:
+                    if not (siret and connue.siret and siret != connue.siret):
+                        trouvees[connue.pk] = connue
+        return trouvees.values()
+
+
 class IndexDoublons:
-    """The offers already stored, by place then normalised title, loaded once per place and run
-    (one query per commune instead of one per item)."""
+    """The offers already stored, by place, loaded once per place and run (one query per commune
+    instead of one per item).
+
+    The same job seen twice has the same place, contract type and employer (SIRET, or normalised
+    names alike by ``SEUIL_EMPLOYEUR``), was published within ``FENETRE_DOUBLON_JOURS`` and has:
+    the same normalised title; or a title alike by ``SEUIL_TITRE`` (spelling, word order); or a title reworded by adding words (one's words contain the other's) whose
+    descriptions agree by ``SEUIL_DESCRIPTION``. Titles that differ by a word on both sides
+    ("de jour" / "de nuit", "production" / "maintenance") are different jobs unless alike by
+    ``SEUIL_TITRE``.
+    """
 
     def __init__(self):
         self.par_lieu = {}
+        self.descriptions = {}
 
     @staticmethod
     def _lieu(valeurs):
@@ -123,33 +203,78 @@ class IndexDoublons:
                 offres = offres.filter(commune_id=lieu[1])
             else:
                 offres = offres.filter(commune__isnull=True, lieu_travail__iexact=lieu[1])
-            index = defaultdict(list)
             lignes = offres.values_list(
-                "pk", "intitule", "employeur", "entreprise__nom", "entreprise__siret", "date_publication"
-            )
-            for pk, intitule, employeur, nom, siret, publication in lignes.order_by("date_publication", "pk"):
-                index[normaliser_texte(intitule)].append(
-                    (publication, pk, siret or "", normaliser_employeur(nom or employeur))
-                )
+                "pk",
+                "intitule",
+                "employeur",
+                "entreprise__nom",
+                "entreprise__siret",
+                "date_publication",
+                "type_contrat_id",
+            ).order_by("date_publication", "pk")
+            index = Lieu()
+            for pk, intitule, employeur, nom, siret, publication, type_contrat in lignes:
+                index.ajouter(self._connue(pk, intitule, publication, siret or "", nom or employeur, type_contrat))
             self.par_lieu[lieu] = index
         return self.par_lieu[lieu]
 
+    @staticmethod
+    def _connue(pk, intitule, publication, siret, employeur, type_contrat_id):
+        mots = mots_titre(intitule)
+        return Connue(
+            pk, " ".join(mots), frozenset(mots), publication, siret, normaliser_employeur(employeur), type_contrat_id
+        )
+
+    def _description_de(self, pk):
+        if pk not in self.descriptions:
+            texte = Offre.objects.filter(pk=pk).values_list("description", flat=True).first() or ""
+            self.descriptions[pk] = _description(texte)
+        return self.descriptions[pk]
+
     def trouver(self, brouillon, valeurs):
-        """The id of an offer for the same job (title, employer, place) within the window, or None."""
+        """The id of an offer for the same job within the window, or None."""
         fenetre = timedelta(days=FENETRE_DOUBLON_JOURS)
-        employeur = normaliser_employeur(brouillon.employeur)
-        for publication, pk, siret, nom in self._index(self._lieu(valeurs)).get(
-            normaliser_texte(brouillon.intitule), []
-        ):
-            if abs(publication - brouillon.date_publication) > fenetre:
+        mots = mots_titre(brouillon.intitule)
+        titre, ensemble = " ".join(mots), frozenset(mots)
+        type_contrat_id = valeurs["type_contrat"].pk
+        candidates = [
+            connue
+            for connue in self._index(self._lieu(valeurs)).candidates(
+                brouillon.siret, normaliser_employeur(brouillon.employeur)
+            )
+            if abs(connue.publication - brouillon.date_publication) <= fenetre
+            and connue.type_contrat_id == type_contrat_id
+        ]
+        for connue in candidates:
+            if titre == connue.titre:
+                return connue.pk
+        description = None
+        for connue in candidates:
+            if _nombres(titre) != _nombres(connue.titre):
                 continue
-            if (brouillon.siret and siret == brouillon.siret) or (employeur and nom == employeur):
-                return pk
+            score = fuzz.token_sort_ratio(titre, connue.titre)
+            if score >= SEUIL_TITRE:
+                return connue.pk
+            reformule = ensemble <= connue.mots or connue.mots <= ensemble
+            if reformule and score >= SEUIL_TITRE_REFORMULE:
+                if description is None:
+                    description = _description(brouillon.description)
+                autre = self._description_de(connue.pk)
+                if description and autre and fuzz.token_set_ratio(description, autre) >= SEUIL_DESCRIPTION:
+                    return connue.pk
         return None
 
     def ajouter(self, offre, brouillon, valeurs):
-        ligne = (offre.date_publication, offre.pk, brouillon.siret, normaliser_employeur(brouillon.employeur))
-        self._index(self._lieu(valeurs))[normaliser_texte(offre.intitule)].append(ligne)
+        connue = self._connue(
+            offre.pk,
+            offre.intitule,
+            offre.date_publication,
+            brouillon.siret,
+            brouillon.employeur,
+            valeurs["type_contrat"].pk,
+        )
+        self._index(self._lieu(valeurs)).ajouter(connue)
+        self.descriptions[offre.pk] = _description(brouillon.description)
 
 
 CLES_ETRANGERES = {"commune", "type_contrat", "metier_rome"}
