@@ -247,7 +247,10 @@ class ExecutionIngestion(models.Model):
     detail_erreurs = models.JSONField("détail des erreurs", default=list, blank=True)
     parametres = models.JSONField("paramètres de la recherche", default=dict, blank=True)
     maj_le = models.DateTimeField(
-        "progression enregistrée le", null=True, blank=True, help_text="Les compteurs sont enregistrés à chaque page lue."
+        "progression enregistrée le",
+        null=True,
+        blank=True,
+        help_text="Les compteurs sont enregistrés à chaque page lue.",
     )
     tache = models.CharField("tâche Celery", max_length=64, blank=True)
 

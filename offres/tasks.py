@@ -10,49 +10,65 @@ def recapitulatif_hebdomadaire():
     return {"referents": services.recapitulatif_hebdomadaire()}
 
 
-@shared_task
-def ingerer_sources():
-    """Nightly: one ingestion run per active source that has a connector; a failing source does
-    not stop the others (each run is recorded with its status)."""
+# Network failures of a source: a new run later, after 1, 2, 4… minutes (at most 30), 4 times.
+RELANCES_MAX = 4
+ATTENTE_RELANCE_S = 60
+ATTENTE_RELANCE_MAX_S = 30 * 60
+
+
+def _sources_planifiables():
     from .ingestion.base import a_un_connecteur
     from .models import Source
 
-    sources = Source.objects.filter(actif=True).order_by("nom")
-    return {source.nom: _ingerer(source) for source in sources if a_un_connecteur(source)}
+    return [source for source in Source.objects.filter(actif=True).order_by("nom") if a_un_connecteur(source)]
 
 
-def _ingerer(source, *, complet=False):
-    """One run of ``source``; its status, or "non_configuree" when it cannot be read at all."""
+@shared_task
+def ingerer_sources():
+    """Nightly: one task per active source, so that a failing or slow source does not stop or
+    delay the others (each run is recorded with its status). Return the sources queued."""
+    sources = _sources_planifiables()
+    for source in sources:
+        ingerer_source.delay(source.pk)
+    return [source.nom for source in sources]
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=RELANCES_MAX)
+def ingerer_source(self, source_id, complet=False):
+    """One run of one source (nightly, weekly sweep, or "Relancer maintenant").
+
+    Acknowledged only once done: if the worker dies mid-run, the broker delivers the task again
+    and the new delivery takes over the run it left "en cours" (same task id); offers already
+    stored are found again by their external id, so nothing is duplicated. A run that failed
+    because the source did not answer is tried again later with exponential backoff."""
     import logging
 
     from .ingestion.base import ErreurConfiguration
     from .ingestion.run import ingerer
-
-    try:
-        return ingerer(source, complet=complet).statut
-    except ErreurConfiguration as exc:
-        logging.getLogger(__name__).error("Ingestion %s impossible : %s", source.nom, exc)
-        return "non_configuree"
-
-
-@shared_task
-def ingerer_source(source_id):
-    """One run of one source, started by hand from the sources page ("Relancer maintenant")."""
     from .models import Source
 
     source = Source.objects.filter(pk=source_id).first()
-    return {source.nom: _ingerer(source)} if source else {}
+    if source is None:
+        return {}
+    try:
+        execution = ingerer(source, complet=complet, tache=self.request.id or "")
+    except ErreurConfiguration as exc:
+        logging.getLogger(__name__).error("Ingestion %s impossible : %s", source.nom, exc)
+        return {source.nom: "non_configuree"}
+    if execution.erreur_reseau and self.request.retries < self.max_retries:
+        attente = min(ATTENTE_RELANCE_S * 2**self.request.retries, ATTENTE_RELANCE_MAX_S)
+        raise self.retry(countdown=attente)
+    return {source.nom: execution.statut}
 
 
 @shared_task
 def balayage_complet():
     """Weekly: a complete run of every active source, which marks the offers that vanished from
     the source as expired (``ingestion.run.balayer``)."""
-    from .ingestion.base import a_un_connecteur
-    from .models import Source
-
-    sources = Source.objects.filter(actif=True).order_by("nom")
-    return {source.nom: _ingerer(source, complet=True) for source in sources if a_un_connecteur(source)}
+    sources = _sources_planifiables()
+    for source in sources:
+        ingerer_source.delay(source.pk, complet=True)
+    return [source.nom for source in sources]
 
 
 @shared_task

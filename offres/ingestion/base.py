@@ -25,6 +25,10 @@ class ErreurConnecteur(Exception):
     """The source cannot be read any further: the run stops and is recorded as failed."""
 
 
+class ErreurReseau(ErreurConnecteur):
+    """The source did not answer (network down, persistent 5xx): worth trying again later."""
+
+
 class ErreurConfiguration(ErreurConnecteur):
     """The source cannot be read at all (missing credentials, missing parameters): no run starts."""
 
@@ -64,6 +68,10 @@ class BrouillonOffre:
 class Connecteur:
     """Base of the connectors. ``erreurs`` collects the non-fatal problems met while fetching
     (a refused sub-search, say): the run records them and ends ``partielle``."""
+
+    # Whether the nightly and weekly runs read the source by themselves; a connector that only
+    # reads what someone hands it (a partner's workbook) says False.
+    planifiable = True
 
     def __init__(self, source, *, maintenant=None, dormir=None):
         self.source = source
@@ -127,6 +135,14 @@ def connecteur_pour(source, **kwargs) -> Connecteur:
 def a_un_connecteur(source) -> bool:
     _charger_connecteurs()
     return source.type in CONNECTEURS
+
+
+def planifiable(source) -> bool:
+    """Whether the scheduled runs (and "Relancer maintenant") may read ``source``: it has a
+    connector that fetches by itself. A partner workbook source is read only by an upload."""
+    _charger_connecteurs()
+    cls = CONNECTEURS.get(source.type)
+    return cls is not None and cls.planifiable
 
 
 _MENTIONS_GENRE = re.compile(r"\(?\b(h|f)\s*/\s*(f|h)\b\)?")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..enums import TypeSource
-from .base import BrouillonOffre, Connecteur, ErreurConfiguration, ErreurConnecteur, enregistrer
+from .base import BrouillonOffre, Connecteur, ErreurConfiguration, ErreurConnecteur, ErreurReseau, enregistrer
 
 SCOPE = "api_offresdemploiv2 o2dsoffre"
 TAILLE_PAGE = 150
@@ -102,7 +102,7 @@ class FranceTravail(Connecteur):
                 f"Authentification France Travail refusée ({exc.code}) : {_message(exc.read())}"
             ) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise ErreurConnecteur(f"Authentification France Travail impossible : {exc}") from exc
+            raise ErreurReseau(f"Authentification France Travail impossible : {exc}") from exc
         self._jeton = donnees["access_token"]
         duree = int(donnees.get("expires_in") or 1499)
         self._expire_a = time.monotonic() + max(0, duree - DELAI_EXPIRATION_S)
@@ -135,7 +135,7 @@ class FranceTravail(Connecteur):
             except (urllib.error.URLError, OSError) as exc:
                 tentative += 1
                 if tentative >= MAX_TENTATIVES:
-                    raise ErreurConnecteur(f"France Travail injoignable : {exc}") from exc
+                    raise ErreurReseau(f"France Travail injoignable : {exc}") from exc
                 self.dormir(2**tentative)
                 continue
             self._attendre_limites(entetes)
@@ -146,7 +146,7 @@ class FranceTravail(Connecteur):
             if statut == 429 or statut >= 500:
                 tentative += 1
                 if tentative >= MAX_TENTATIVES:
-                    raise ErreurConnecteur(
+                    raise ErreurReseau(
                         f"France Travail indisponible ({statut}) après {MAX_TENTATIVES} tentatives : {_message(corps)}"
                     )
                 if statut == 429:

@@ -23,13 +23,21 @@ from plie.models import Commune, MetierRome, TypeContrat
 
 from ..enums import StatutExecution, StatutOffre
 from ..models import DonneeBrute, ExecutionIngestion, LienSource, Offre, Source
-from .base import ErreurConnecteur, ExecutionDejaEnCours, connecteur_pour, normaliser_employeur, normaliser_texte
+from .base import (
+    ErreurConnecteur,
+    ErreurReseau,
+    ExecutionDejaEnCours,
+    connecteur_pour,
+    normaliser_employeur,
+    normaliser_texte,
+)
 
 logger = logging.getLogger(__name__)
 
 FENETRE_DOUBLON_JOURS = 30
-# A run still "en cours" after this long is taken for dead (worker killed) and no longer blocks.
-DUREE_MAX_EXECUTION = timedelta(hours=6)
+# A run "en cours" records its progress at every page; silent this long, it is taken for dead
+# (worker killed) and no longer blocks the next one.
+SILENCE_MAX = timedelta(minutes=30)
 MAX_DETAIL_ERREURS = 200
 CODE_CONTRAT_PAR_DEFAUT = "CDD"
 
@@ -389,18 +397,40 @@ def balayer(source, execution, fenetre):
     return services.offres_expirer(offres=disparues, commentaire=f"Disparue de la source « {source.libelle} »."[:250])
 
 
+def execution_vivante(execution, maintenant) -> bool:
+    """Whether a run is still going: "en cours" and its progress recorded recently."""
+    if execution is None or execution.statut != StatutExecution.EN_COURS:
+        return False
+    return max(execution.debut, execution.maj_le or execution.debut) > maintenant - SILENCE_MAX
+
+
+def _interrompre(execution, message):
+    execution.statut = StatutExecution.ECHOUEE
+    execution.fin = timezone.now()
+    execution.detail_erreurs = [*execution.detail_erreurs, message][:MAX_DETAIL_ERREURS]
+    execution.erreurs = len(execution.detail_erreurs)
+    execution.save(update_fields=["statut", "fin", "detail_erreurs", "erreurs"])
+
+
+def _enregistrer_progression(execution, compteurs):
+    ExecutionIngestion.objects.filter(pk=execution.pk).update(**compteurs, maj_le=timezone.now())
+
+
 def derniere_execution_reussie(source):
     return source.executions.filter(statut=StatutExecution.REUSSIE).order_by("-debut").first()
 
 
-def ingerer(source, *, maintenant=None, complet=False, connecteur=None, **options) -> ExecutionIngestion:
+def ingerer(source, *, maintenant=None, complet=False, connecteur=None, tache="", **options) -> ExecutionIngestion:
     """Run one ingestion of ``source``; return the recorded run.
 
     Incremental: offers created since the start of the last successful run; ``complet`` reads
     the source's whole default window again (offers updated at the source are refreshed).
 
     Raises ``ErreurConfiguration`` before any run is recorded when the source cannot be read at
-    all (no connector, missing credentials). ``options`` go to the connector (``dormir``…).
+    all (no connector, missing credentials), ``ExecutionDejaEnCours`` while another run of the
+    source is alive. ``tache`` is the Celery task id: a run left "en cours" by the same task is a
+    delivery whose worker died, taken over at once. ``options`` go to the connector (``dormir``…).
+    The returned run has ``erreur_reseau`` set when it failed because the source did not answer.
     """
     maintenant = maintenant or timezone.now()
     if connecteur is None:
@@ -409,23 +439,30 @@ def ingerer(source, *, maintenant=None, complet=False, connecteur=None, **option
     depuis = precedente.debut if precedente and not complet else None
     with transaction.atomic():  # two runs of one source never overlap
         Source.objects.select_for_update().filter(pk=source.pk).first()
-        en_cours = source.executions.filter(
-            statut=StatutExecution.EN_COURS, debut__gt=maintenant - DUREE_MAX_EXECUTION
-        ).first()
-        if en_cours is not None:
-            raise ExecutionDejaEnCours(
-                f"Une exécution de la source « {source.nom} » est déjà en cours depuis le "
-                f"{timezone.localtime(en_cours.debut):%d/%m/%Y à %H:%M}."
-            )
+        for en_cours in source.executions.filter(statut=StatutExecution.EN_COURS):
+            if tache and en_cours.tache == tache:
+                _interrompre(
+                    en_cours, "Interrompue (arrêt du worker) : reprise par une nouvelle livraison de la tâche."
+                )
+            elif not execution_vivante(en_cours, maintenant):
+                _interrompre(en_cours, "Interrompue : aucune progression enregistrée depuis plus de 30 minutes.")
+            else:
+                raise ExecutionDejaEnCours(
+                    f"Une exécution de la source « {source.nom} » est déjà en cours depuis le "
+                    f"{timezone.localtime(en_cours.debut):%d/%m/%Y à %H:%M}."
+                )
         execution = ExecutionIngestion.objects.create(
             source=source,
             debut=maintenant,
+            maj_le=timezone.now(),
+            tache=tache or "",
             parametres={
                 **connecteur.parametres_execution(),
                 "depuis": depuis.isoformat() if depuis else None,
                 "complet": complet,
             },
         )
+    execution.erreur_reseau = False
     ref = Referentiels()
     index = IndexDoublons()
     compteurs = dict.fromkeys(["recus", "nouvelles", "mises_a_jour", "doublons_fusionnes", "ecartees_prefiltre"], 0)
@@ -470,8 +507,10 @@ def ingerer(source, *, maintenant=None, complet=False, connecteur=None, **option
                 if compteur:
                     compteurs[compteur] += 1
             LienSource.objects.filter(pk__in=vus).update(vue_derniere_fois_le=maintenant)
+            _enregistrer_progression(execution, {**compteurs, "erreurs": len(erreurs) + len(connecteur.erreurs)})
     except ErreurConnecteur as exc:
         fatale = True
+        execution.erreur_reseau = isinstance(exc, ErreurReseau)
         erreur(str(exc))
     except Exception as exc:
         fatale = True
@@ -497,7 +536,7 @@ def ingerer(source, *, maintenant=None, complet=False, connecteur=None, **option
     execution.erreurs = len(erreurs)
     execution.detail_erreurs = erreurs[:MAX_DETAIL_ERREURS]
     execution.statut = statut
-    execution.fin = timezone.now()
+    execution.fin = execution.maj_le = timezone.now()
     execution.save()
     return execution
 

@@ -4,20 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('offres', '0005_executioningestion_expirees'),
+        ("offres", "0005_executioningestion_expirees"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='executioningestion',
-            name='maj_le',
-            field=models.DateTimeField(blank=True, help_text='Les compteurs sont enregistrés à chaque page lue.', null=True, verbose_name='progression enregistrée le'),
+            model_name="executioningestion",
+            name="maj_le",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Les compteurs sont enregistrés à chaque page lue.",
+                null=True,
+                verbose_name="progression enregistrée le",
+            ),
         ),
         migrations.AddField(
-            model_name='executioningestion',
-            name='tache',
-            field=models.CharField(blank=True, max_length=64, verbose_name='tâche Celery'),
+            model_name="executioningestion",
+            name="tache",
+            field=models.CharField(blank=True, max_length=64, verbose_name="tâche Celery"),
         ),
     ]

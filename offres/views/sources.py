@@ -16,7 +16,7 @@ from plie.views import RolePageMixin
 
 from ..enums import StatutExecution
 from ..ingestion.base import a_un_connecteur
-from ..ingestion.run import DUREE_MAX_EXECUTION
+from ..ingestion.run import execution_vivante
 from ..models import ExecutionIngestion, Source
 
 PERMISSION = "offres.change_offre"
@@ -27,15 +27,6 @@ BADGES = {
     StatutExecution.PARTIELLE: "text-bg-warning",
     StatutExecution.ECHOUEE: "text-bg-danger",
 }
-
-
-def _en_cours(execution, maintenant):
-    """A run still "en cours" counts as running unless it is older than a run can last (dead worker)."""
-    return (
-        execution is not None
-        and execution.statut == StatutExecution.EN_COURS
-        and execution.debut > maintenant - DUREE_MAX_EXECUTION
-    )
 
 
 class SourceList(RolePageMixin, ListView):
@@ -56,7 +47,7 @@ class SourceList(RolePageMixin, ListView):
             for execution in source.dernieres_executions:
                 execution.badge = BADGES.get(execution.statut, "text-bg-secondary")
             source.derniere = source.dernieres_executions[0] if source.dernieres_executions else None
-            source.en_cours = _en_cours(source.derniere, maintenant)
+            source.en_cours = execution_vivante(source.derniere, maintenant)
             source.relancable = source.actif and a_un_connecteur(source) and not source.en_cours
         return context
 
@@ -70,7 +61,7 @@ class Relancer(RolePageMixin, View):
     def post(self, request, pk):
         source = get_object_or_404(Source, pk=pk)
         derniere = source.executions.order_by("-debut", "-id").first()
-        if _en_cours(derniere, timezone.now()):
+        if execution_vivante(derniere, timezone.now()):
             messages.warning(request, f"Une exécution de « {source.libelle} » est déjà en cours.")
         elif not source.actif or not a_un_connecteur(source):
             messages.error(

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from offres import services
 from offres.enums import StatutExecution, StatutOffre
-from offres.ingestion.base import ErreurConfiguration
+from offres.ingestion.base import ErreurConfiguration, ExecutionDejaEnCours
 from offres.ingestion.run import ingerer
 from offres.models import DonneeBrute, ExecutionIngestion, LienSource, Offre, Source
 from plie.models import Commune, TypeContrat
@@ -349,10 +349,15 @@ def test_commande_echec_code_non_nul(faux_serveur, source, monkeypatch):
 
 @pytest.mark.django_db
 def test_tache_ingerer_sources(faux_serveur, source):
+    from unittest import mock
+
     from offres.tasks import ingerer_sources
 
     faux_serveur.offres = offres_enregistrees()
-    assert ingerer_sources() == {"france-travail": StatutExecution.REUSSIE}
+    Source.objects.create(nom="flux-inactif", libelle="Flux inactif", type="flux", actif=False)
+    with mock.patch("offres.tasks.ingerer_source.delay") as delay:
+        assert ingerer_sources() == ["france-travail"]  # one task per active source with a connector
+    delay.assert_called_once_with(source.pk)
 
 
 @pytest.mark.django_db
@@ -384,12 +389,45 @@ def test_reponse_illisible_fait_echouer_proprement(faux_serveur, source):
 def test_deux_executions_d_une_source_ne_se_chevauchent_pas(faux_serveur, source):
     from offres.ingestion.base import ExecutionDejaEnCours
 
-    ExecutionIngestion.objects.create(source=source, debut=MAINTENANT - timedelta(hours=1))
+    morte = ExecutionIngestion.objects.create(
+        source=source, debut=MAINTENANT - timedelta(hours=1), maj_le=MAINTENANT - timedelta(minutes=10)
+    )
     with pytest.raises(ExecutionDejaEnCours, match="déjà en cours"):
         lancer(source)
     assert ExecutionIngestion.objects.count() == 1
-    # a run left "en cours" by a killed worker stops blocking after DUREE_MAX_EXECUTION
-    assert lancer(source, maintenant=MAINTENANT + timedelta(hours=7)).statut == StatutExecution.REUSSIE
+    # silent for SILENCE_MAX (30 minutes): taken for dead (killed worker), it no longer blocks
+    with pytest.raises(ExecutionDejaEnCours):
+        lancer(source, maintenant=MAINTENANT + timedelta(minutes=19))
+    assert lancer(source, maintenant=MAINTENANT + timedelta(minutes=21)).statut == StatutExecution.REUSSIE
+    morte.refresh_from_db()
+    assert morte.statut == StatutExecution.ECHOUEE
+    assert "aucune progression" in morte.detail_erreurs[-1]
+
+
+@pytest.mark.django_db
+def test_la_meme_tache_relivree_reprend_son_execution_interrompue(faux_serveur, source):
+    faux_serveur.offres = offres_en_masse(300)
+    interrompue = ExecutionIngestion.objects.create(source=source, debut=MAINTENANT, maj_le=MAINTENANT, tache="t-1")
+    with pytest.raises(ExecutionDejaEnCours):
+        lancer(source, tache="t-2")
+    reprise = lancer(source, tache="t-1")
+    assert (reprise.statut, reprise.nouvelles, reprise.tache) == (StatutExecution.REUSSIE, 300, "t-1")
+    interrompue.refresh_from_db()
+    assert interrompue.statut == StatutExecution.ECHOUEE
+    assert "arrêt du worker" in interrompue.detail_erreurs[0]
+
+
+@pytest.mark.django_db
+def test_la_progression_est_enregistree_a_chaque_page(faux_serveur, source):
+    from unittest import mock
+
+    from offres.ingestion import run
+
+    faux_serveur.offres = offres_en_masse(320)
+    with mock.patch.object(run, "_enregistrer_progression", wraps=run._enregistrer_progression) as progression:
+        execution = lancer(source)
+    assert [appel.args[1]["recus"] for appel in progression.call_args_list] == [150, 300, 320]
+    assert execution.maj_le is not None
 
 
 @pytest.mark.django_db

@@ -147,11 +147,16 @@ def test_taches_planifiees(settings):
 
 @pytest.mark.django_db
 def test_tache_balayage_complet(premiere_execution, source):  # noqa: F811
-    from offres.tasks import balayage_complet
+    from offres.tasks import balayage_complet, ingerer_source
 
-    assert balayage_complet() == {"france-travail": StatutExecution.REUSSIE}
+    def executer(source_id, **kwargs):
+        return ingerer_source.apply(args=[source_id], kwargs=kwargs)
+
+    with mock.patch("offres.tasks.ingerer_source.delay", side_effect=executer) as delay:
+        assert balayage_complet() == ["france-travail"]
+    delay.assert_called_once_with(source.pk, complet=True)
     execution = source.executions.order_by("-debut").first()
-    assert execution.parametres["complet"] is True
+    assert (execution.statut, execution.parametres["complet"]) == (StatutExecution.REUSSIE, True)
 
 
 # --- The sources page -----------------------------------------------------------------------
@@ -252,6 +257,38 @@ def test_tache_ingerer_source(faux_serveur, source):  # noqa: F811
     faux_serveur.offres = offres_en_masse(3)
     assert ingerer_source(source.pk) == {"france-travail": StatutExecution.REUSSIE}
     assert ingerer_source(999_999) == {}
+
+
+@pytest.mark.django_db
+def test_source_injoignable_relancee_plus_tard_avec_la_meme_tache(faux_serveur, source):  # noqa: F811
+    from django.utils import timezone
+
+    from offres.tasks import ingerer_source
+
+    faux_serveur.offres = offres_en_masse(3, debut=timezone.now() - timedelta(days=5), fin=timezone.now())
+    faux_serveur.script.extend([(503, {}, {"message": "Service indisponible"})] * 4)  # one run's 4 attempts
+    with (
+        mock.patch("offres.ingestion.base.dormir_par_defaut"),
+        mock.patch.object(ingerer_source, "retry", wraps=ingerer_source.retry) as retry,
+    ):
+        resultat = ingerer_source.apply(args=[source.pk])
+    assert resultat.get() == {"france-travail": StatutExecution.REUSSIE}
+    assert retry.call_args.kwargs == {"countdown": 60}
+    echouee, reussie = source.executions.order_by("debut", "id")
+    assert echouee.statut == StatutExecution.ECHOUEE and "indisponible (503)" in echouee.detail_erreurs[0]
+    assert reussie.statut == StatutExecution.REUSSIE and reussie.nouvelles == 3
+    assert echouee.tache == reussie.tache == resultat.id
+
+
+@pytest.mark.django_db
+def test_source_toujours_injoignable_abandonnee_apres_les_relances(faux_serveur, source):  # noqa: F811
+    from offres.tasks import RELANCES_MAX, ingerer_source
+
+    faux_serveur.script.extend([(503, {}, {"message": "Service indisponible"})] * 4 * (RELANCES_MAX + 1))
+    with mock.patch("offres.ingestion.base.dormir_par_defaut"):
+        resultat = ingerer_source.apply(args=[source.pk])
+    assert resultat.get() == {"france-travail": StatutExecution.ECHOUEE}
+    assert source.executions.filter(statut=StatutExecution.ECHOUEE).count() == RELANCES_MAX + 1
 
 
 @pytest.mark.django_db
