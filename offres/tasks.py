@@ -17,10 +17,10 @@ ATTENTE_RELANCE_MAX_S = 30 * 60
 
 
 def _sources_planifiables():
-    from .ingestion.base import a_un_connecteur
+    from .ingestion.base import planifiable
     from .models import Source
 
-    return [source for source in Source.objects.filter(actif=True).order_by("nom") if a_un_connecteur(source)]
+    return [source for source in Source.objects.filter(actif=True).order_by("nom") if planifiable(source)]
 
 
 @shared_task

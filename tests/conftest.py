@@ -21,6 +21,23 @@ def needs(service, available, why):
     pytest.skip(message)
 
 
+def recharger_referentiels():
+    """Transactional tests end with a flush, which empties what the data migrations loaded (the
+    reference data and the initial sources): load it again when missing."""
+    import importlib
+
+    from django.apps import apps
+
+    from plie import referentiels
+    from plie.factories import reinitialiser_iterateurs
+    from plie.models import Commune
+
+    if not Commune.objects.exists():
+        referentiels.charger_tout()
+        importlib.import_module("offres.migrations.0003_sources_initiales").creer_sources(apps, None)
+        reinitialiser_iterateurs()
+
+
 @pytest.fixture
 def make_user(db):
     """Create an active account holding ``role`` (or none), with a known password."""

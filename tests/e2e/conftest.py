@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import needs
+from tests.conftest import needs, recharger_referentiels
 
 # Playwright's sync API runs an event loop; Django's ORM calls in the test body are still
 # synchronous and safe, so allow them.
@@ -28,23 +28,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db):
-    """Transactional tests end with a flush, which empties what the data migrations loaded.
-
-    Serialized rollback cannot restore it here: Playwright's greenlets give the test body a
-    fresh database connection object, without the serialized copy. So reload it when missing.
-    """
-    import importlib
-
-    from django.apps import apps
-
-    from plie import referentiels
-    from plie.factories import reinitialiser_iterateurs
-    from plie.models import Commune
-
-    if not Commune.objects.exists():
-        referentiels.charger_tout()
-        importlib.import_module("offres.migrations.0003_sources_initiales").creer_sources(apps, None)
-        reinitialiser_iterateurs()
+    """Serialized rollback cannot restore the reference data here: Playwright's greenlets give the
+    test body a fresh database connection object, without the serialized copy."""
+    recharger_referentiels()
 
 
 @pytest.fixture(scope="session")
