@@ -44,19 +44,36 @@ def _crud(app_label, model, actions=("view", "add", "change", "delete")):
     return [f"{app_label}.{action}_{model}" for action in actions]
 
 
+# The company file: who logs a meeting also records the contacts and needs learned there.
+_FICHIER_ENTREPRISES = [
+    perm
+    for model in ("entreprise", "contact", "interaction", "besoinrecrutement")
+    for perm in _crud("entreprises", model, ("view", "add", "change"))
+]
+
 ROLE_PERMISSIONS = {
     Role.REFERENT: [
         "plie.espace_referent",
         *_crud("participants", "participant", ("view", "add", "change")),
         "offres.view_offre",
         *_crud("offres", "positionnement", ("view", "add", "change")),
-        *_crud("entreprises", "entreprise", ("view", "add", "change")),
+        *_FICHIER_ENTREPRISES,
+        "entreprises.view_binome",
+        "entreprises.view_evenement",
+        "entreprises.view_actioncollective",
+        *_crud("entreprises", "inscription", ("view", "add", "delete")),
     ],
     Role.CHARGE_MISSION: [
         "plie.espace_charge_mission",
         *_crud("offres", "offre"),
         "offres.view_positionnement",
-        *_crud("entreprises", "entreprise", ("view", "add", "change")),
+        *_FICHIER_ENTREPRISES,
+        "entreprises.view_binome",
+        *_crud("entreprises", "evenement"),
+        *_crud("entreprises", "tacheevenement"),
+        *_crud("entreprises", "actioncollective"),
+        "entreprises.emarger",
+        *_crud("entreprises", "inscription"),
     ],
     Role.COORDINATRICE: [
         "plie.espace_coordination",
@@ -65,10 +82,18 @@ ROLE_PERMISSIONS = {
         "participants.changer_referent",
         "offres.view_offre",
         *_crud("offres", "positionnement", ("view", "change")),
-        "entreprises.view_entreprise",
+        *[f"entreprises.view_{model}" for model in ("entreprise", "contact", "interaction", "besoinrecrutement")],
+        *_crud("entreprises", "binome"),
+        "entreprises.change_secteuractivite",
+        "entreprises.view_evenement",
+        "entreprises.view_actioncollective",
+        "entreprises.view_inscription",
     ],
     Role.AUDITEUR_FSE: [
         "plie.espace_audit_fse",
+        # The contrôle de service fait: the collective actions and their attendance sheets only.
+        "entreprises.view_actioncollective",
+        "entreprises.view_inscription",
     ],
     Role.ADMINISTRATEUR: [
         "plie.espace_administration",
@@ -76,6 +101,7 @@ ROLE_PERMISSIONS = {
         *_crud("plie", "user"),
         "auth.view_group",
         *[perm for model in _REFERENCE_MODELS for perm in _crud("plie", model)],
+        *_crud("entreprises", "secteuractivite"),
     ],
 }
 

@@ -341,3 +341,5 @@ PLIE_COLLECTE_TAILLE_MAX = env.int("PLIE_COLLECTE_TAILLE_MAX", default=5 * 1024 
 # Partner workbooks (XLSX/CSV) uploaded on the sources page: size and rows accepted per upload.
 PLIE_CLASSEUR_PARTENAIRE_TAILLE_MAX = env.int("PLIE_CLASSEUR_PARTENAIRE_TAILLE_MAX", default=5 * 1024 * 1024)
 PLIE_CLASSEUR_PARTENAIRE_LIGNES_MAX = env.int("PLIE_CLASSEUR_PARTENAIRE_LIGNES_MAX", default=5000)
+# Scanned signed attendance sheets of collective actions (PDF, PNG or JPEG).
+PLIE_EMARGEMENT_TAILLE_MAX = env.int("PLIE_EMARGEMENT_TAILLE_MAX", default=10 * 1024 * 1024)

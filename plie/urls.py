@@ -49,6 +49,7 @@ urlpatterns = [
     path("administration/", views.EspaceAdministration.as_view(), name="espace_administrateur"),
     path("participants/", include("participants.urls")),
     path("offres/", include("offres.urls")),
+    path("entreprises/", include("entreprises.urls")),
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]

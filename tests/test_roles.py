@@ -21,13 +21,18 @@ def test_sync_restores_a_tampered_group_and_is_idempotent():
     group.permissions.clear()
     sync_role_groups()
     sync_role_groups()
-    assert _codes(group) == {"plie.espace_audit_fse"}
+    assert _codes(group) == set(ROLE_PERMISSIONS[Role.AUDITEUR_FSE])
     assert Group.objects.filter(name__in=[r.group_name for r in Role]).count() == 5
 
 
 def test_least_privilege_the_auditeur_reads_no_participant_and_no_offer():
     perms = set(ROLE_PERMISSIONS[Role.AUDITEUR_FSE])
-    assert not any(p.startswith(("participants.", "offres.", "entreprises.")) for p in perms)
+    assert not any(p.startswith(("participants.", "offres.")) for p in perms)
+    # in the company file, only the collective actions and their attendance sheets, read-only
+    assert {p for p in perms if p.startswith("entreprises.")} == {
+        "entreprises.view_actioncollective",
+        "entreprises.view_inscription",
+    }
 
 
 def test_only_the_administrateur_manages_accounts():

@@ -1,0 +1,3 @@
+"""URLs of the actions pages (filled by their views module)."""
+
+urlpatterns = []

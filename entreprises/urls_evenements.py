@@ -1,0 +1,3 @@
+"""URLs of the evenements pages (filled by their views module)."""
+
+urlpatterns = []

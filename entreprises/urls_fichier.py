@@ -1,0 +1,3 @@
+"""URLs of the fichier pages (filled by their views module)."""
+
+urlpatterns = []
