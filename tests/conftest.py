@@ -35,6 +35,7 @@ def recharger_referentiels():
     if not Commune.objects.exists():
         referentiels.charger_tout()
         importlib.import_module("offres.migrations.0003_sources_initiales").creer_sources(apps, None)
+        importlib.import_module("entreprises.migrations.0003_secteurs_activite").creer(apps, None)
         reinitialiser_iterateurs()
 
 
