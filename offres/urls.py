@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import liste, positionnements, qualification, sources
+from .views import classeur_partenaire, liste, positionnements, qualification, sources
 
 app_name = "offres"
 
@@ -19,6 +19,14 @@ urlpatterns = [
     path("positionnements/<int:pk>/", positionnements.PositionnementDetail.as_view(), name="positionnement"),
     path("sources/", sources.SourceList.as_view(), name="sources"),
     path("sources/<int:pk>/relancer/", sources.Relancer.as_view(), name="relancer_source"),
+    path("sources/classeur/", classeur_partenaire.DeposerClasseur.as_view(), name="classeur_depot"),
+    path("sources/classeur/colonnes/", classeur_partenaire.CorrespondanceColonnes.as_view(), name="classeur_colonnes"),
+    path(
+        "sources/classeur/execution/<int:pk>/",
+        classeur_partenaire.ResultatClasseur.as_view(),
+        name="classeur_resultat",
+    ),
+    path("sources/<int:pk>/etat/", sources.SourceEtat.as_view(), name="source_etat"),
     path("suivi/", positionnements.Suivi.as_view(), name="suivi"),
     path("pour/<int:participant_pk>/", positionnements.OffresPourParticipant.as_view(), name="pour_participant"),
 ]

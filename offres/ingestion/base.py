@@ -113,7 +113,7 @@ def enregistrer(type_source):
 
 
 # The modules that register a connector (imported on first use, to keep imports light).
-MODULES_CONNECTEURS = ("france_travail",)
+MODULES_CONNECTEURS = ("france_travail", "classeur")
 
 
 def _charger_connecteurs():
@@ -130,11 +130,6 @@ def connecteur_pour(source, **kwargs) -> Connecteur:
             f"Aucun connecteur pour la source « {source.nom} » (type {source.get_type_display().lower()})."
         ) from None
     return cls(source, **kwargs)
-
-
-def a_un_connecteur(source) -> bool:
-    _charger_connecteurs()
-    return source.type in CONNECTEURS
 
 
 def planifiable(source) -> bool:

@@ -247,7 +247,48 @@ def test_relancer_met_la_tache_en_file_apres_commit(client_as, source, django_ca
         callbacks[0]()
     delay.assert_called_once_with(source.pk)
     page = client.get(reverse("offres:sources")).content.decode()
-    assert "est lancée" in page
+    assert "est demandée" in page
+    assert "en attente d'un worker" in page  # until the run starts
+    assert "Relancer maintenant" not in page
+    assert 'hx-trigger="every 2s"' in page
+
+
+@pytest.mark.django_db
+def test_etat_d_une_source_suit_l_execution_puis_cesse_de_se_rafraichir(client_as, source):  # noqa: F811
+    from django.utils import timezone
+
+    url = reverse("offres:source_etat", args=[source.pk])
+    client = client_as(Role.CHARGE_MISSION)
+    with mock.patch("offres.tasks.ingerer_source.delay"):
+        client.post(reverse("offres:relancer_source", args=[source.pk]))
+    attente = client.get(url).content.decode()
+    assert "en attente d'un worker" in attente and 'hx-trigger="every 2s"' in attente
+
+    execution = ExecutionIngestion.objects.create(
+        source=source, debut=timezone.now(), maj_le=timezone.now(), recus=300, nouvelles=280, doublons_fusionnes=20
+    )
+    with CaptureQueriesContext(connection) as requetes:
+        en_cours = client.get(url).content.decode()
+    assert "300 reçues, 280 nouvelles, 0 mise à jour, 20 doublons fusionnés, 0 erreur" in en_cours
+    assert 'hx-trigger="every 2s"' in en_cours and "en attente" not in en_cours
+    assert "Relancer maintenant" not in en_cours
+    assert len([q for q in requetes.captured_queries if "offres_" in q["sql"]]) == 2  # the source, its last run
+
+    execution.statut, execution.fin = StatutExecution.REUSSIE, timezone.now()
+    execution.save()
+    fini = client.get(url).content.decode()
+    assert "hx-trigger" not in fini  # polling stops
+    assert "Réussie" in fini and "Relancer maintenant" in fini
+
+
+@pytest.mark.django_db
+def test_etat_d_une_source_permissions(client, client_as, source):  # noqa: F811
+    url = reverse("offres:source_etat", args=[source.pk])
+    assert client.get(url).status_code == 302
+    for role in (Role.REFERENT, Role.COORDINATRICE, Role.AUDITEUR_FSE):
+        assert client_as(role).get(url).status_code == 403
+    assert client_as(Role.CHARGE_MISSION).get(url).status_code == 200
+    assert client_as(Role.CHARGE_MISSION).get(reverse("offres:source_etat", args=[999_999])).status_code == 404
 
 
 @pytest.mark.django_db

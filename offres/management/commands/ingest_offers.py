@@ -4,7 +4,7 @@ as the nightly task does (FORMATS.md)."""
 from django.core.management.base import BaseCommand, CommandError
 
 from offres.enums import StatutExecution
-from offres.ingestion.base import ErreurConfiguration, a_un_connecteur
+from offres.ingestion.base import ErreurConfiguration, planifiable
 from offres.ingestion.run import ingerer, resume
 from offres.models import Source
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 noms = ", ".join(Source.objects.order_by("nom").values_list("nom", flat=True)) or "aucune"
                 raise CommandError(f"Source inconnue « {source} » (sources existantes : {noms}).") from None
         else:
-            sources = [s for s in Source.objects.filter(actif=True).order_by("nom") if a_un_connecteur(s)]
+            sources = [s for s in Source.objects.filter(actif=True).order_by("nom") if planifiable(s)]
             if not sources:
                 self.stdout.write("Aucune source active à ingérer.")
                 return
