@@ -62,6 +62,10 @@ ROLE_PERMISSIONS = {
         "entreprises.view_evenement",
         "entreprises.view_actioncollective",
         *_crud("entreprises", "inscription", ("view", "add", "delete")),
+        *_crud("formation", "besoinformation", ("view", "add", "change")),
+        "formation.view_organismeformation",
+        "formation.view_sessionformation",
+        *_crud("formation", "positionnementformation", ("view", "add", "change")),
     ],
     Role.CHARGE_MISSION: [
         "plie.espace_charge_mission",
@@ -74,6 +78,12 @@ ROLE_PERMISSIONS = {
         *_crud("entreprises", "actioncollective"),
         "entreprises.emarger",
         *_crud("entreprises", "inscription"),
+        # Training needs are read (the Région report, positioning on sessions), not written:
+        # the participant's référent records them.
+        "formation.view_besoinformation",
+        *_crud("formation", "organismeformation"),
+        *_crud("formation", "sessionformation"),
+        *_crud("formation", "positionnementformation", ("view", "add", "change")),
     ],
     Role.COORDINATRICE: [
         "plie.espace_coordination",
@@ -88,6 +98,8 @@ ROLE_PERMISSIONS = {
         "entreprises.view_evenement",
         "entreprises.view_actioncollective",
         "entreprises.view_inscription",
+        *[f"formation.view_{model}" for model in ("besoinformation", "organismeformation", "sessionformation")],
+        "formation.view_positionnementformation",
     ],
     Role.AUDITEUR_FSE: [
         "plie.espace_audit_fse",
@@ -102,6 +114,7 @@ ROLE_PERMISSIONS = {
         "auth.view_group",
         *[perm for model in _REFERENCE_MODELS for perm in _crud("plie", model)],
         *_crud("entreprises", "secteuractivite"),
+        *_crud("formation", "domaineformation"),
     ],
 }
 

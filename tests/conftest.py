@@ -36,6 +36,7 @@ def recharger_referentiels():
         referentiels.charger_tout()
         importlib.import_module("offres.migrations.0003_sources_initiales").creer_sources(apps, None)
         importlib.import_module("entreprises.migrations.0003_secteurs_activite").creer(apps, None)
+        importlib.import_module("formation.migrations.0002_domaines_formation").creer(apps, None)
         reinitialiser_iterateurs()
 
 
