@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -122,8 +122,22 @@ SEUIL_DESCRIPTION = 85
 SEUIL_EMPLOYEUR = 90
 
 
+# Abbreviations job boards and agencies write for the same trades.
+ABREVIATIONS = {
+    "pl": "poids lourd",
+    "spl": "super poids lourd",
+    "vl": "vehicule leger",
+    "ash": "agent service hospitalier",
+    "avs": "auxiliaire vie sociale",
+    "adv": "administration des ventes",
+}
+
+
 def mots_titre(titre):
-    return [mot for mot in normaliser_texte(titre).split() if mot not in MOTS_VIDES]
+    mots = []
+    for mot in normaliser_texte(titre).split():
+        mots.extend(ABREVIATIONS.get(mot, mot).split())
+    return [mot for mot in mots if mot not in MOTS_VIDES]
 
 
 def _nombres(texte):
@@ -297,20 +311,56 @@ def _valeur_actuelle(offre, name):
     return getattr(offre, f"{name}_id") if name in CLES_ETRANGERES else getattr(offre, name)
 
 
-def _traiter(brouillon, valeurs, source, index, maintenant, vus):
+class Page:
+    """What one page of items needs from the database, read in a few queries for the whole page:
+    the links the source already made for these ids, and which of them created its offer."""
+
+    def __init__(self, source, identifiants):
+        self.liens = {
+            lien.identifiant_externe: lien
+            for lien in LienSource.objects.select_related("offre").filter(
+                source=source, identifiant_externe__in=identifiants
+            )
+        }
+        offres = {lien.offre_id for lien in self.liens.values()}
+        self.liens_createurs = set(
+            LienSource.objects.filter(offre_id__in=offres)
+            .values("offre_id")
+            .annotate(premier=Min("pk"))
+            .values_list("premier", flat=True)
+        )
+        self.vus = []
+
+
+class EntreprisesParSiret:
+    """The companies of the file by SIRET, read once per SIRET and run."""
+
+    def __init__(self):
+        self.connues = {}
+
+    def charger(self, sirets):
+        manquants = {siret for siret in sirets if siret and siret not in self.connues}
+        if manquants:
+            self.connues.update(dict.fromkeys(manquants))
+            self.connues.update({e.siret: e for e in Entreprise.objects.filter(siret__in=manquants)})
+
+    def get(self, siret):
+        return self.connues.get(siret) if siret else None
+
+
+def _traiter(brouillon, valeurs, source, index, maintenant, page, entreprises):
     """Store one draft; return the counter it adds to and the offer it created, if any."""
-    lien = LienSource.objects.select_related("offre").filter(
-        source=source, identifiant_externe=brouillon.identifiant_externe
-    )
-    lien = lien.first()
+    lien = page.liens.get(brouillon.identifiant_externe)
     if lien is not None:
-        vus.append(lien.pk)  # "vue la dernière fois le" is set for the whole page at once
+        page.vus.append(lien.pk)  # "vue la dernière fois le" is set for the whole page at once
         if brouillon.url and lien.url != brouillon.url[:500]:
             lien.url = brouillon.url[:500]
             lien.save(update_fields=["url"])
         offre = lien.offre
         if offre.statut != StatutOffre.COLLECTEE:
             return None, None  # reviewed by the chargé(e) de mission: her version stays
+        if lien.pk not in page.liens_createurs:
+            return None, None  # a re-post or another source's copy: only the first announcement rewrites the offer
         changes = [name for name, value in valeurs.items() if _valeur_actuelle(offre, name) != _cle(value)]
         if not changes:
             return None, None
@@ -329,10 +379,9 @@ def _traiter(brouillon, valeurs, source, index, maintenant, vus):
             vue_derniere_fois_le=maintenant,
         )
         return "doublons_fusionnes", None
-    entreprise = Entreprise.objects.filter(siret=brouillon.siret).first() if brouillon.siret else None
     offre = Offre.objects.create(
         **valeurs,
-        entreprise=entreprise,
+        entreprise=entreprises.get(brouillon.siret),
         date_publication=brouillon.date_publication,
         statut=StatutOffre.COLLECTEE,
         permis_requis=brouillon.permis_requis,
@@ -465,6 +514,8 @@ def ingerer(source, *, maintenant=None, complet=False, connecteur=None, tache=""
     execution.erreur_reseau = False
     ref = Referentiels()
     index = IndexDoublons()
+    entreprises = EntreprisesParSiret()
+    deja_lus = set()
     compteurs = dict.fromkeys(["recus", "nouvelles", "mises_a_jour", "doublons_fusionnes", "ecartees_prefiltre"], 0)
     erreurs = []
     fatale = False
@@ -474,39 +525,53 @@ def ingerer(source, *, maintenant=None, complet=False, connecteur=None, tache=""
         logger.warning("Ingestion %s : %s", source.nom, message)
 
     try:
-        for page in connecteur.pages(depuis):
-            compteurs["recus"] += len(page)
-            DonneeBrute.objects.bulk_create(
-                [
-                    DonneeBrute(
-                        source=source,
-                        identifiant_externe=connecteur.identifiant(brut)[:100],
-                        execution=execution,
-                        recue_le=maintenant,
-                        contenu=brut,
-                    )
-                    for brut in page
-                ]
-            )
-            vus = []
-            for brut in page:
-                ident = connecteur.identifiant(brut) or "?"
-                try:
-                    brouillon = connecteur.normaliser(brut)
+        for lot in connecteur.pages(depuis):
+            # The same item may come back in one run (overlapping searches): read it once.
+            uniques = {}
+            for brut in lot:
+                uniques.setdefault(connecteur.identifiant(brut) or f"?{len(uniques)}", brut)
+            uniques = {ident: brut for ident, brut in uniques.items() if ident not in deja_lus}
+            deja_lus.update(uniques)
+            compteurs["recus"] += len(uniques)
+            with transaction.atomic():  # one commit per page; each item is its own savepoint
+                DonneeBrute.objects.bulk_create(
+                    [
+                        DonneeBrute(
+                            source=source,
+                            identifiant_externe=ident[:100],
+                            execution=execution,
+                            recue_le=maintenant,
+                            contenu=brut,
+                        )
+                        for ident, brut in uniques.items()
+                    ]
+                )
+                brouillons = []
+                for ident, brut in uniques.items():
+                    try:
+                        brouillon = connecteur.normaliser(brut)
+                    except Exception as exc:  # one bad item is an error of the run, not its end
+                        erreur(f"Offre {ident} : {exc}")
+                        continue
                     if ecartee_par_prefiltre(brouillon, source.parametres):
                         compteurs["ecartees_prefiltre"] += 1
                         continue
-                    valeurs = _valeurs(brouillon, ref)
-                    with transaction.atomic():
-                        compteur, creee = _traiter(brouillon, valeurs, source, index, maintenant, vus)
-                except Exception as exc:  # one bad item is an error of the run, not its end
-                    erreur(f"Offre {ident} : {exc}")
-                    continue
-                if creee is not None:
-                    index.ajouter(creee, brouillon, valeurs)
-                if compteur:
-                    compteurs[compteur] += 1
-            LienSource.objects.filter(pk__in=vus).update(vue_derniere_fois_le=maintenant)
+                    brouillons.append((ident, brouillon))
+                page = Page(source, [brouillon.identifiant_externe for _, brouillon in brouillons])
+                entreprises.charger(brouillon.siret for _, brouillon in brouillons)
+                for ident, brouillon in brouillons:
+                    try:
+                        valeurs = _valeurs(brouillon, ref)
+                        with transaction.atomic():
+                            compteur, creee = _traiter(brouillon, valeurs, source, index, maintenant, page, entreprises)
+                    except Exception as exc:
+                        erreur(f"Offre {ident} : {exc}")
+                        continue
+                    if creee is not None:
+                        index.ajouter(creee, brouillon, valeurs)
+                    if compteur:
+                        compteurs[compteur] += 1
+                LienSource.objects.filter(pk__in=page.vus).update(vue_derniere_fois_le=maintenant)
             _enregistrer_progression(execution, {**compteurs, "erreurs": len(erreurs) + len(connecteur.erreurs)})
     except ErreurConnecteur as exc:
         fatale = True

@@ -51,6 +51,8 @@ MEME_POSTE = [
     ("Employé polyvalent de restauration", "Resto Sud", "Employé(e) polyvalent(e) de restauration", "Resto-Sud"),
     ("Cariste CACES 3 (H/F)", "Transports Martin", "Cariste - CACES 3", "Transport Martin"),
     ("Vendeur en boulangerie", "Boulangerie Roux", "Vendeuse en boulangerie", "Boulangerie Roux"),
+    ("Conducteur poids lourd (H/F)", "Entrepôts des Ducs SA", "Conducteur PL H/F", "ENTREPOTS DES DUCS"),
+    ("Agent de service hospitalier", "Clinique de Chenôve", "ASH (H/F)", "Clinique de Chenove"),
 ]
 
 POSTES_DIFFERENTS = [
@@ -60,6 +62,7 @@ POSTES_DIFFERENTS = [
     ("Agent d'entretien (H/F)", "Propreté Bourgogne", "Agent d'entretien (H/F)", "Sécurité Bourgogne"),
     ("Serveur (H/F)", "Agence Intérim 21", "Serveur (H/F)", "Agence Intérim 71"),
     ("Cuisinier (H/F)", "Restaurant Le Bistrot", "Plongeur (H/F)", "Restaurant Le Bistrot"),
+    ("Conducteur SPL (H/F)", "Transports Martin", "Conducteur VL (H/F)", "Transports Martin"),
 ]
 
 

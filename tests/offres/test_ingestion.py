@@ -284,6 +284,39 @@ def test_republication_dans_la_meme_source_fusionnee(faux_serveur, source):
 
 
 @pytest.mark.django_db
+def test_une_republication_ne_reecrit_pas_l_offre_a_chaque_passage(faux_serveur, source):
+    """Only the announcement that created the offer refreshes it: otherwise the two wordings of a
+    re-posted job would overwrite each other at every run."""
+    originale = offres_enregistrees()[0]
+    republiee = copy.deepcopy(originale)
+    republiee["id"], republiee["dateCreation"] = "201ZZZZ", "2026-11-26T08:00:00.000Z"
+    republiee["intitule"] = originale["intitule"].upper()
+    faux_serveur.offres = [originale, republiee]
+    assert lancer(source).doublons_fusionnes == 1
+    intitule = Offre.objects.get().intitule
+    for minutes in (5, 10):
+        execution = lancer(source, complet=True, maintenant=MAINTENANT + timedelta(minutes=minutes))
+        assert (execution.nouvelles, execution.mises_a_jour, execution.doublons_fusionnes) == (0, 0, 0)
+    assert Offre.objects.get().intitule == intitule
+
+
+@pytest.mark.django_db
+def test_une_offre_vue_par_deux_recherches_d_une_execution_est_lue_une_fois(faux_serveur, source):
+    source.parametres = {"communes": ["21231", "21166"], "distance_km": 10}
+    source.save()
+    faux_serveur.offres = offres_en_masse(20)
+    commune = faux_serveur.rechercher  # the fake ignores the distance: make both searches answer everything
+
+    def sans_filtre_de_commune(params, autorisation):
+        return commune({k: v for k, v in params.items() if k != "commune"}, autorisation)
+
+    faux_serveur.rechercher = sans_filtre_de_commune
+    execution = lancer(source)
+    assert (execution.recus, execution.nouvelles, execution.doublons_fusionnes) == (20, 20, 0)
+    assert DonneeBrute.objects.filter(execution=execution).count() == 20
+
+
+@pytest.mark.django_db
 def test_prefiltres_comptes(faux_serveur, source):
     source.parametres = {"departement": "21", "rome_exclus": ["N41"], "mots_exclus": ["stage"]}
     source.save()
