@@ -40,8 +40,9 @@ def _transition(offre, vers):
 
 
 @transaction.atomic
-def offre_saisir(*, offre, par):
-    """An offer received by phone or e-mail from a partner, entered by hand (status collectée)."""
+def offre_saisir(*, offre, par, url=""):
+    """An offer received by phone or e-mail from a partner, entered by hand (status collectée).
+    ``url``: the page it was imported from ("Importer depuis une URL"), kept on its link."""
     offre.statut = StatutOffre.COLLECTEE
     offre.cree_par = par
     offre.full_clean()
@@ -51,6 +52,7 @@ def offre_saisir(*, offre, par):
         offre=offre,
         source=Source.objects.get(nom="saisie"),
         identifiant_externe=f"saisie-{offre.pk}",
+        url=url[:500],
         vue_le=now,
         vue_derniere_fois_le=now,
     )

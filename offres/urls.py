@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import classeur_partenaire, liste, positionnements, qualification, sources
+from .views import classeur_partenaire, import_url, liste, positionnements, qualification, sources
 
 app_name = "offres"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", liste.OffreList.as_view(), name="liste"),
     path("export.xlsx", liste.export_offres, name="export"),
     path("nouvelle/", qualification.OffreSaisie.as_view(), name="nouvelle"),
+    path("importer-url/", import_url.ImporterDepuisUrl.as_view(), name="importer_url"),
     path("qualification/", qualification.file_qualification, name="file"),
     path("qualification/ecarter/", qualification.EcarterLot.as_view(), name="ecarter_lot"),
     path("<int:pk>/qualifier/", qualification.Qualifier.as_view(), name="qualifier"),

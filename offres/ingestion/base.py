@@ -113,7 +113,7 @@ def enregistrer(type_source):
 
 
 # The modules that register a connector (imported on first use, to keep imports light).
-MODULES_CONNECTEURS = ("france_travail", "classeur")
+MODULES_CONNECTEURS = ("france_travail", "classeur", "flux", "page")
 
 
 def _charger_connecteurs():

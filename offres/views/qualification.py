@@ -26,7 +26,7 @@ from plie.views import RolePageMixin
 
 from .. import rules, selectors, services
 from ..enums import MotifEcart, StatutOffre
-from ..models import Offre
+from ..models import LienSource, Offre
 from ..widgets import SelectRapide
 
 PERMISSION_QUALIFIER = "offres.change_offre"
@@ -64,7 +64,10 @@ def _messages_de(error):
 
 
 class OffreSaisieForm(forms.ModelForm):
-    """An offer passed on by a partner by phone or e-mail."""
+    """An offer passed on by a partner by phone or e-mail, or imported from the page of one offer
+    (``url_origine``, set by "Importer depuis une URL" and kept on the offer's link)."""
+
+    url_origine = forms.URLField(required=False, max_length=500, assume_scheme="https", widget=forms.HiddenInput)
 
     class Meta:
         model = Offre
@@ -112,6 +115,14 @@ class OffreSaisieForm(forms.ModelForm):
 
     def clean_heures_hebdo(self):
         return _verifier_heures(self.cleaned_data.get("heures_hebdo"))
+
+    def clean_url_origine(self):
+        url = self.cleaned_data.get("url_origine") or ""
+        if url and not url.startswith(("http://", "https://")):
+            raise ValidationError("Seules les adresses http:// ou https:// sont acceptées.")
+        if url and LienSource.objects.filter(url=url).exists():
+            raise ValidationError("Cette offre a déjà été importée depuis cette adresse.")
+        return url
 
     def clean_nb_postes(self):
         nb = self.cleaned_data.get("nb_postes")
@@ -457,7 +468,9 @@ class OffreSaisie(RolePageMixin, FormView):
 
     def form_valid(self, form):
         try:
-            offre = services.offre_saisir(offre=form.save(commit=False), par=self.request.user)
+            offre = services.offre_saisir(
+                offre=form.save(commit=False), par=self.request.user, url=form.cleaned_data["url_origine"]
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():
