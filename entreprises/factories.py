@@ -3,18 +3,35 @@
 ``ACTIVITES`` pairs a NAF code with its sector as the Dijon employment area knows them
 (logistics platforms of the south-east zones, cleaning, building trades, catering, retail,
 home care, food industry, temp agencies…) and with the ROME codes those companies recruit for,
-so that offers stay consistent with their employer.
+so that offers stay consistent with their employer. Each company falls in the business sector
+of its NAF code, as the company file's form does. Contacts, exchanges, hiring needs and sector
+binômes have their factories too.
 """
 
+import unicodedata
 from collections import OrderedDict, namedtuple
+from datetime import timedelta
 
 import factory
 import factory.random
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from plie.factories import iterateur_communes
+from plie.factories import ITERATEURS, UserFactory, iterateur_communes
+from plie.roles import Role
 
-from .models import Entreprise, TailleEntreprise
+from . import rules
+from .models import (
+    BesoinRecrutement,
+    Binome,
+    Contact,
+    Entreprise,
+    Interaction,
+    SecteurActivite,
+    StatutBesoin,
+    TailleEntreprise,
+    TypeInteraction,
+)
 
 Activite = namedtuple("Activite", "famille code_naf secteur romes noms")
 
@@ -229,6 +246,24 @@ def siret_valide(siren8, nic4="0001"):
     return base + cle_luhn(base)
 
 
+class _SecteursDuFichier:
+    """The business sectors, read once (one query per run, not one per company) and read again
+    after ``plie.factories.reinitialiser_iterateurs``: tests flush and reload them between runs."""
+
+    def __init__(self):
+        # ``iterator`` is the attribute that ``reinitialiser_iterateurs`` resets to None.
+        self.iterator = None
+
+    def pour_naf(self, code_naf):
+        if self.iterator is None:
+            self.iterator = list(SecteurActivite.objects.all())
+        return rules.secteur_pour_naf(code_naf, self.iterator)
+
+
+SECTEURS = _SecteursDuFichier()
+ITERATEURS.append(SECTEURS)
+
+
 def _nom(o):
     gabarit = factory.random.randgen.choice(o.activite.noms)
     return gabarit.format(nom=o.nom_famille, lieu=factory.random.randgen.choice(LIEUX))
@@ -260,3 +295,68 @@ class EntrepriseFactory(DjangoModelFactory):
     adresse = factory.Faker("street_address", locale="fr_FR")
     commune = iterateur_communes()
     site_web = ""
+    # As ``services.entreprise_enregistrer`` does: the sector follows from the NAF code.
+    secteur_activite = factory.LazyAttribute(lambda o: SECTEURS.pour_naf(o.code_naf))
+
+
+def _slug(texte):
+    texte = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode().lower()
+    return "".join(c for c in texte if c.isalnum() or c in ".-")
+
+
+class ContactFactory(DjangoModelFactory):
+    """A person met at a company, who agreed to be contacted (``consentement=False`` for one who did not)."""
+
+    class Meta:
+        model = Contact
+
+    class Params:
+        today = factory.LazyFunction(timezone.localdate)
+
+    entreprise = factory.SubFactory(EntrepriseFactory)
+    nom = factory.Faker("last_name", locale="fr_FR")
+    prenom = factory.Faker("first_name", locale="fr_FR")
+    fonction = factory.Iterator(["Responsable RH", "Gérant(e)", "Chef d'équipe", "Responsable d'agence"])
+    telephone = factory.Faker("numerify", text="03 80 ## ## ##")
+    email = factory.LazyAttribute(lambda o: f"{_slug(o.prenom)}.{_slug(o.nom)}@entreprise.example")
+    consentement = True
+    consentement_le = factory.Maybe("consentement", factory.LazyAttribute(lambda o: o.today - timedelta(days=30)), None)
+
+
+class InteractionFactory(DjangoModelFactory):
+    """An exchange already logged (written directly: the company's last contact is not updated,
+    which ``services.interaction_enregistrer`` does)."""
+
+    class Meta:
+        model = Interaction
+
+    class Params:
+        today = factory.LazyFunction(timezone.localdate)
+        il_y_a_jours = 0
+
+    entreprise = factory.SubFactory(EntrepriseFactory)
+    auteur = factory.SubFactory(UserFactory, role=Role.REFERENT)
+    date = factory.LazyAttribute(lambda o: o.today - timedelta(days=o.il_y_a_jours))
+    type = TypeInteraction.APPEL
+    resume = "Point sur les recrutements à venir et les prérequis des postes."
+
+
+class BesoinRecrutementFactory(DjangoModelFactory):
+    class Meta:
+        model = BesoinRecrutement
+
+    entreprise = factory.SubFactory(EntrepriseFactory)
+    intitule = factory.Iterator(["Agent de propreté (H/F)", "Préparateur de commandes (H/F)", "Aide maçon (H/F)"])
+    nb_postes = 2
+    prerequis = "Débutant accepté ; travail en horaires décalés."
+    statut = StatutBesoin.OUVERT
+    cree_par = factory.SubFactory(UserFactory, role=Role.REFERENT)
+
+
+class BinomeFactory(DjangoModelFactory):
+    class Meta:
+        model = Binome
+
+    referent_1 = factory.SubFactory(UserFactory, role=Role.REFERENT)
+    referent_2 = factory.SubFactory(UserFactory, role=Role.REFERENT)
+    actif = True

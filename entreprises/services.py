@@ -1,6 +1,7 @@
 """Every write of the company file, the events and the collective actions, in a transaction."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -12,12 +13,15 @@ from . import rules
 from .models import (
     ActionCollective,
     Entreprise,
+    Evenement,
     Inscription,
     JetonCalendrier,
     Presence,
     SecteurActivite,
     StatutAction,
+    StatutBesoin,
     StatutRelation,
+    TacheEvenement,
 )
 from .selectors import doublons_probables
 
@@ -178,3 +182,145 @@ def jeton_calendrier_regenerer(utilisateur):
     """A new secret address; the old one stops working at once."""
     JetonCalendrier.objects.filter(utilisateur=utilisateur).delete()
     return JetonCalendrier.objects.create(utilisateur=utilisateur)
+
+
+@transaction.atomic
+def action_enregistrer(*, action, par):
+    """Create or update a collective action. Seats cannot drop below the registrations; once the
+    attendance is recorded the half-days signed stay as they were; a cancelled action is frozen."""
+    if action.pk is None:
+        action.cree_par = par
+    else:
+        avant = ActionCollective.objects.select_for_update().get(pk=action.pk)
+        if avant.statut == StatutAction.ANNULEE:
+            raise ValidationError("L'action est annulée : elle ne se modifie plus.")
+        if avant.statut == StatutAction.REALISEE and action.creneau != avant.creneau:
+            raise ValidationError(
+                {"creneau": "Les présences sont saisies par demi-journée : le créneau ne se change plus."}
+            )
+        inscrits = avant.inscriptions.count()
+        if action.capacite is not None and action.capacite < inscrits:
+            raise ValidationError(
+                {"capacite": f"{inscrits} participants sont inscrits : le nombre de places ne peut pas être inférieur."}
+            )
+    action.full_clean()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def action_annuler(*, action, par):
+    """Cancel a planned action; its registrations are kept (who was expected, for the record)."""
+    action = ActionCollective.objects.select_for_update().get(pk=action.pk)
+    if action.statut == StatutAction.ANNULEE:
+        raise ValidationError(f"L'action « {action.titre} » est déjà annulée.")
+    if action.statut == StatutAction.REALISEE:
+        raise ValidationError(
+            f"L'action « {action.titre} » a eu lieu et ses présences sont saisies : elle ne s'annule plus."
+        )
+    action.statut = StatutAction.ANNULEE
+    action.save(update_fields=["statut"])
+    return action
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evenement_enregistrer(*, evenement, par, participants_plie=None):
+    """Create or update an event (its author is whoever created it) and, when given, who from the
+    PLIE attends it."""
+    if evenement.pk is None:
+        evenement.cree_par = par
+    evenement.full_clean()
+    evenement.save()
+    if participants_plie is not None:
+        evenement.participants_plie.set(participants_plie)
+    return evenement
+
+
+@transaction.atomic
+def evenement_annuler(*, evenement, par):
+    """Mark an event cancelled: it stays in the calendar and in the feeds (as cancelled) for history."""
+    evenement = Evenement.objects.select_for_update().get(pk=evenement.pk)
+    if evenement.annule:
+        raise ValidationError(f"L'événement « {evenement.titre} » est déjà annulé.")
+    evenement.annule = True
+    evenement.save(update_fields=["annule"])
+    return evenement
+
+
+def evenement_participer(*, evenement, utilisateur, participe=True):
+    """Add or remove ``utilisateur`` among those present for the PLIE. Leaving a cancelled event
+    stays possible; joining it does not."""
+    if not utilisateur.has_perm("entreprises.view_evenement"):
+        raise ValidationError("Votre rôle ne permet pas de participer aux événements.")
+    if not participe:
+        evenement.participants_plie.remove(utilisateur)
+        return evenement
+    if evenement.annule:
+        raise ValidationError(f"L'événement « {evenement.titre} » est annulé : on ne peut plus s'y inscrire.")
+    evenement.participants_plie.add(utilisateur)
+    return evenement
+
+
+def tache_ajouter(*, evenement, libelle, responsable=None, echeance=None):
+    if evenement.annule:
+        raise ValidationError(f"L'événement « {evenement.titre} » est annulé : plus de tâche à préparer.")
+    tache = TacheEvenement(evenement=evenement, libelle=libelle, responsable=responsable, echeance=echeance)
+    tache.full_clean()
+    tache.save()
+    return tache
+
+
+def tache_marquer(*, tache, faite):
+    tache.faite = faite
+    tache.save(update_fields=["faite"])
+    return tache
+
+
+def tache_supprimer(*, tache):
+    tache.delete()
+
+
+# --- Company file: hiring needs and sector binômes ----------------------------------------------
+
+
+def besoin_clore(*, besoin, statut, par):
+    """A hiring need ends filled ("pourvu") or dropped ("abandonné"); only an open need closes."""
+    if statut not in (StatutBesoin.POURVU, StatutBesoin.ABANDONNE):
+        raise ValidationError("Un besoin se clôt comme « pourvu » ou « abandonné ».")
+    if besoin.statut != StatutBesoin.OUVERT:
+        raise ValidationError(f"Le besoin « {besoin.intitule} » est déjà {besoin.get_statut_display().lower()}.")
+    besoin.statut = statut
+    besoin.save(update_fields=["statut"])
+    return besoin
+
+
+MESSAGE_DEUX_REFERENTS = "Un binôme réunit deux référent(e)s différent(e)s : choisissez une autre personne."
+
+
+@transaction.atomic
+def binome_enregistrer(*, binome, secteurs, par):
+    """Create or update a sector binôme: two different active référents; it then covers exactly
+    ``secteurs`` (a sector covered by another binôme moves to this one: one binôme per sector)."""
+    referents_actifs = get_user_model().objects.with_role(Role.REFERENT)
+    erreurs = {}
+    for champ in ("referent_1", "referent_2"):
+        membre_id = getattr(binome, f"{champ}_id")
+        if membre_id is None:
+            erreurs[champ] = "Choisissez les deux référent(e)s du binôme."
+        elif not referents_actifs.filter(pk=membre_id).exists():
+            erreurs[champ] = (
+                f"{getattr(binome, champ)} n'est pas un(e) référent(e) actif(ve) : choisissez un(e) référent(e)."
+            )
+    if not erreurs and binome.referent_1_id == binome.referent_2_id:
+        erreurs["referent_2"] = MESSAGE_DEUX_REFERENTS
+    if erreurs:
+        raise ValidationError(erreurs)
+    binome.full_clean()
+    binome.save()
+    cles = [secteur.pk for secteur in secteurs]
+    SecteurActivite.objects.filter(binome=binome).exclude(pk__in=cles).update(binome=None)
+    SecteurActivite.objects.filter(pk__in=cles).update(binome=binome)
+    return binome
