@@ -8,6 +8,12 @@ PAGES = [
     ("Offres", "offres:liste", "offres.view_offre"),
     ("Suivi des positionnements", "offres:suivi", "offres.view_positionnement"),
     ("Sources", "offres:sources", "offres.change_offre"),
+    ("Entreprises", "entreprises:liste", "entreprises.view_entreprise"),
+    ("Binômes", "entreprises:binomes", "entreprises.view_binome"),
+    ("Événements", "entreprises:evenements", "entreprises.view_evenement"),
+    ("Actions collectives", "entreprises:actions", "entreprises.view_actioncollective"),
+    ("Besoins de formation", "formation:besoins", "formation.view_besoinformation"),
+    ("Sessions de formation", "formation:sessions", "formation.view_sessionformation"),
 ]
 
 

@@ -50,6 +50,7 @@ urlpatterns = [
     path("participants/", include("participants.urls")),
     path("offres/", include("offres.urls")),
     path("entreprises/", include("entreprises.urls")),
+    path("formation/", include("formation.urls")),
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]

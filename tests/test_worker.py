@@ -39,6 +39,11 @@ def worker(tmp_path):
             "control_folder": str(control),
         }
         app.conf.result_backend = f"file://{tmp_path}"
+        # Tasks run earlier in the session left a connection and a result store on the default
+        # folders: drop them so that both follow the folders above.
+        app.close()
+        app.amqp._producer_pool = None
+        app._local.__dict__.pop("backend", None)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20) as running:
         yield running
 
