@@ -341,6 +341,7 @@ def test_the_seniors_filter_and_its_notice_about_senior_workshops(client, charge
     html = client.get(reverse("formation:besoins"), {"seniors": "on"}).content.decode()
     assert senior.intitule in html and jeune.intitule not in html
     assert "ateliers seniors" in html and "Atelier seniors" in html
+    assert f"{reverse('entreprises:actions')}?type=atelier_seniors" in html  # the chargé de mission runs them
     assert "ateliers seniors" not in client.get(reverse("formation:besoins")).content.decode()
 
 
