@@ -120,6 +120,7 @@ class BesoinFormation(models.Model):
         verbose_name = "besoin de formation"
         verbose_name_plural = "besoins de formation"
         ordering = ["-exprime_le", "-id"]
+        permissions = [("voir_rapport_region", "Peut voir le rapport des besoins de formation pour la Région")]
         indexes = [models.Index(fields=["exprime_le"]), models.Index(fields=["statut"])]
 
     def __str__(self):

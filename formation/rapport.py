@@ -304,7 +304,7 @@ def _graphique(lignes, *, largeur=680, x0=270, hauteur_barre=12):
 
 
 def calculer(periode: Periode, *, avec_noms: bool = False, limite: int | None = LIMITE_LISTE) -> Rapport:
-    """The Région report of ``periode`` (eleven queries whatever the number of needs).
+    """The Région report of ``periode`` (ten queries whatever the number of needs).
 
     ``avec_noms``: the uncovered needs carry their participant's name (the page of the chargé(e)
     de mission); never for the documents sent to the Région. ``limite``: rows of that list (None:
@@ -351,15 +351,15 @@ def calculer(periode: Periode, *, avec_noms: bool = False, limite: int | None = 
         .annotate(**compteurs)
         .order_by()
     }
-    vide = {k: 0 for k in compteurs}
+    vide = dict.fromkeys(compteurs, 0)
     lignes_qpv = [_ligne(QPV, qpv.get(1, vide)), _ligne(HORS_QPV, qpv.get(0, vide))]
 
     # Uncovered: the open needs of the period whose field has no session open at its end.
     sessions = [
         SimpleNamespace(**s)
-        for s in SessionFormation.objects.filter(
-            statut__in=rules.STATUTS_SESSION_OUVERTS, fin__gte=periode.fin
-        ).values("statut", "fin", "domaine_id", "intitule")
+        for s in SessionFormation.objects.filter(statut__in=rules.STATUTS_SESSION_OUVERTS, fin__gte=periode.fin).values(
+            "statut", "fin", "domaine_id", "intitule"
+        )
     ]
     couverts = [
         d.pk

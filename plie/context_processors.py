@@ -14,6 +14,7 @@ PAGES = [
     ("Actions collectives", "entreprises:actions", "entreprises.view_actioncollective"),
     ("Besoins de formation", "formation:besoins", "formation.view_besoinformation"),
     ("Sessions de formation", "formation:sessions", "formation.view_sessionformation"),
+    ("Rapport Région", "formation:rapport", "formation.voir_rapport_region"),
 ]
 
 

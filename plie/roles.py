@@ -81,6 +81,7 @@ ROLE_PERMISSIONS = {
         # Training needs are read (the Région report, positioning on sessions), not written:
         # the participant's référent records them.
         "formation.view_besoinformation",
+        "formation.voir_rapport_region",
         *_crud("formation", "organismeformation"),
         *_crud("formation", "sessionformation"),
         *_crud("formation", "positionnementformation", ("view", "add", "change")),
@@ -99,6 +100,7 @@ ROLE_PERMISSIONS = {
         "entreprises.view_actioncollective",
         "entreprises.view_inscription",
         *[f"formation.view_{model}" for model in ("besoinformation", "organismeformation", "sessionformation")],
+        "formation.voir_rapport_region",
         "formation.view_positionnementformation",
     ],
     Role.AUDITEUR_FSE: [

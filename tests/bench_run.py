@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["bench_import", "bench_offres", "bench_matching", "bench_ingestion"]
+SCRIPTS = ["bench_import", "bench_offres", "bench_matching", "bench_ingestion", "bench_rapport_region"]
 
 
 def creer_base(url):

@@ -16,18 +16,15 @@ from django.views.generic import TemplateView, View
 from plie.pdf import rendre_pdf, reponse_pdf
 from plie.views import RolePageMixin
 
-from .. import rapport, selectors
+from .. import rapport
 
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RapportMixin(RolePageMixin):
-    """Anonymous → login; without the permission, or a référent only → 403."""
+    """Anonymous → login; without the permission (a référent, the auditeur) → 403."""
 
-    permission_required = "formation.view_besoinformation"
-
-    def has_permission(self):
-        return super().has_permission() and selectors.voit_tout(self.request.user)
+    permission_required = "formation.voir_rapport_region"
 
     def periode(self):
         if not hasattr(self, "_periode"):
