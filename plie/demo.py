@@ -35,12 +35,33 @@ The offers side lives too:
   more than 10 days (the follow-up lists), ~10 % retenus with their contract ``Situation``; an
   offer whose retenus fill its positions is closed as pourvue.
 
+The company file, the events and the training side (``_Fichier``, its own generator too):
+
+- 7 sector binômes pairing the 14 référents, covering the 14 business sectors between them;
+- ~40 % of the companies followed: 1–2 contacts (about half consenting to be contacted) and 1–5
+  exchanges by référents (mostly the binôme of the company's sector) over the last six months, some
+  at a demo event, the last one often with a next step; the company's last contact and relation
+  follow as ``entreprises.services.interaction_enregistrer`` sets them (then some partners, some
+  dormant); ~15 hiring needs, ~70 % open;
+- 8 employment events over two months either side of ``today``, with PLIE attendees and 2–4
+  preparation tasks each;
+- 6 collective actions (2 company visits, 2 workshops, 2 senior workshops), half past and recorded
+  with their attendance, half planned; référents register their own caseload within the seats;
+- 5 training bodies, 8 sessions (DAQ, POEC, AFPR, regional programme…) past, running and to come;
+  training needs for ~25 % of those in accompaniment, and a few positionnements on the sessions
+  whose need follows them. Entries (~1 % of those in accompaniment) are on non-qualifying sessions
+  already started and open a « formation » ``Situation`` as ``formation.services`` does: they never
+  count as positive exits.
+
 How demo rows are recognised, so that reloading never touches real data:
 
 - participants: ``identifiant`` starts with ``DEMO-``;
 - companies: the SIRET starts with ``000`` (``PREFIXE_SIRET_DEMO``). No French company has a
   SIREN starting with 0, yet the numbers pass the Luhn checks, so they validate like real ones;
 - offers: linked to a demo company.
+- training bodies: the SIRET starts with ``000`` too; events and collective workshops: created by a
+  demo account with a title of the demo catalogue (visits: at a demo company); binômes: of two demo
+  référents. The demo binômes only take the sectors no other binôme covers.
 
 Determinism and idempotence: the rows depend only on ``scale``, ``seed`` and ``today``. The loader
 builds them in memory, compares a fingerprint of the stable fields (identity, names, dates) with
@@ -64,10 +85,46 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from entreprises.factories import ACTIVITES, EntrepriseFactory, siret_valide
-from entreprises.models import Entreprise
+from entreprises.factories import ACTIVITES, ContactFactory, EntrepriseFactory, siret_valide
+from entreprises.models import (
+    ActionCollective,
+    BesoinRecrutement,
+    Binome,
+    Contact,
+    Creneau,
+    Entreprise,
+    Evenement,
+    Inscription,
+    Interaction,
+    Presence,
+    SecteurActivite,
+    StatutAction,
+    StatutRelation,
+    TacheEvenement,
+    TypeAction,
+    TypeEvenement,
+    TypeInteraction,
+)
+from entreprises.models import StatutBesoin as StatutBesoinRecrutement
+from entreprises.rules import presences_attendues
+from formation.models import (
+    BesoinFormation,
+    Dispositif,
+    DomaineFormation,
+    EtapePositionnementFormation,
+    OrganismeFormation,
+    PositionnementFormation,
+    SessionFormation,
+    StatutPositionnementFormation,
+    StatutSession,
+    TypeBesoin,
+    Urgence,
+)
+from formation.models import StatutBesoin as StatutBesoinFormation
+from formation.rules import besoin_apres_positionnement, domaine_pour_metier, est_senior
 from offres.enums import MotifCloture, MotifEcart, OriginePartenaire, StatutOffre, StatutPositionnement
 from offres.factories import OffreFactory, intitule_pour
 from offres.models import Diffusion, EtapePositionnement, LienSource, Offre, Positionnement, Source
@@ -112,6 +169,8 @@ from .models import (
 from .roles import Role
 
 ProjetParticipant = Participant.metiers_vises.through
+EvenementParticipant = Evenement.participants_plie.through
+OrganismeDomaine = OrganismeFormation.domaines.through
 
 PREFIXE_IDENTIFIANT_DEMO = "DEMO-"
 PREFIXE_SIRET_DEMO = "000"
@@ -1599,6 +1658,831 @@ class _VieOffres:
         )
 
 
+# --- The company file, events and collective actions; training ---------------------------------
+
+PART_ENTREPRISES_SUIVIES = 0.40  # of the demo companies: contacts and exchanges
+JOURS_ECHANGES = 182  # exchanges over the last six months
+BESOINS_RECRUTEMENT = 15  # hiring needs learned from the companies followed (at scale 1)
+STATUTS_BESOIN_RECRUTEMENT = {
+    StatutBesoinRecrutement.OUVERT: 0.7,
+    StatutBesoinRecrutement.POURVU: 0.2,
+    StatutBesoinRecrutement.ABANDONNE: 0.1,
+}
+PART_BESOINS_FORMATION = 0.25  # of those in accompaniment
+PART_POSITIONNEMENTS_FORMATION = 0.15  # of the training needs, on the demo sessions
+PART_SUR_SESSIONS_DEMARREES = 0.01  # of those in accompaniment: positioned on a session already started
+DOMAINE_EMAIL_DEMO = "@demo.plie.fr"
+
+FONCTIONS_CONTACT = [
+    "Responsable des ressources humaines",
+    "Gérant(e)",
+    "Chef(fe) d'équipe",
+    "Responsable d'agence",
+    "Chargé(e) de recrutement",
+    "Directeur(trice) de site",
+]
+RESUMES_ECHANGE = {
+    TypeInteraction.RENDEZ_VOUS: [
+        "Présentation du PLIE et de l'accompagnement des candidats ; intérêt pour les profils débutants.",
+        "Point sur les besoins de l'année : recrutements prévus au printemps, prérequis précisés.",
+        "Rendez-vous avec la RH : process de recrutement et période d'intégration expliqués.",
+    ],
+    TypeInteraction.APPEL: [
+        "Appel de suivi des candidats positionnés ; retour attendu en fin de semaine.",
+        "Point téléphonique sur les postes ouverts et les horaires de travail.",
+        "Relance suite à l'envoi de CV : deux candidats convoqués en entretien.",
+    ],
+    TypeInteraction.VISITE: [
+        "Visite du site avec le responsable : conditions de travail et postes observés.",
+        "Visite de l'entrepôt ; possibilité de PMSMP pour découvrir le métier.",
+    ],
+    TypeInteraction.EVENEMENT: [
+        "Échange sur le stand : l'entreprise souhaite recevoir des candidatures via le PLIE.",
+        "Rencontre lors de l'événement ; rendez-vous à fixer pour présenter nos candidats.",
+    ],
+    TypeInteraction.COURRIEL: [
+        "Envoi de la plaquette du PLIE et des profils disponibles.",
+        "Échange de courriels sur la fiche de poste et les prérequis.",
+    ],
+}
+TYPES_ECHANGE = {
+    TypeInteraction.APPEL: 0.35,
+    TypeInteraction.RENDEZ_VOUS: 0.25,
+    TypeInteraction.COURRIEL: 0.2,
+    TypeInteraction.VISITE: 0.1,
+    TypeInteraction.EVENEMENT: 0.1,
+}
+PROCHAINES_ETAPES_ECHANGE = [
+    "Envoyer des CV de candidats correspondant au poste.",
+    "Rappeler pour fixer une date de visite.",
+    "Proposer une PMSMP à un participant.",
+    "Transmettre la fiche de poste au chargé de mission.",
+    "Relancer sur le retour des entretiens.",
+]
+PREREQUIS_BESOIN = [
+    "Débutant accepté ; travail en horaires décalés.",
+    "Permis B souhaité ; port de charges.",
+    "Expérience appréciée mais non exigée ; formation en interne.",
+    "Disponible rapidement ; travail le samedi matin.",
+]
+# Events: type, title, place, commune (INSEE), organiser, start hour, length in hours, days from today.
+EVENEMENTS = [
+    (
+        TypeEvenement.FORUM,
+        "Forum de l'emploi de Dijon Métropole",
+        "Palais des congrès, Dijon",
+        "21231",
+        "Dijon Métropole et France Travail",
+        9,
+        8,
+        -52,
+    ),
+    (
+        TypeEvenement.JOB_DATING,
+        "Job dating logistique de la zone sud",
+        "Salle des fêtes de Longvic",
+        "21355",
+        "France Travail Dijon Sud",
+        9,
+        3,
+        -38,
+    ),
+    (
+        TypeEvenement.CLUB,
+        "Petit-déjeuner du club d'entreprises du PLIE",
+        "Maison de l'emploi et de la formation, Dijon",
+        "21231",
+        "PLIE de Dijon Métropole",
+        8,
+        2,
+        -24,
+    ),
+    (
+        TypeEvenement.INFO_INTERIM,
+        "Information d'une agence d'intérim : les métiers de l'industrie",
+        "Espace emploi de Chenôve",
+        "21166",
+        "Agence d'intérim partenaire",
+        14,
+        2,
+        -9,
+    ),
+    (
+        TypeEvenement.SALON,
+        "Journée des métiers du bâtiment",
+        "Lycée des métiers du bâtiment, Dijon",
+        "21231",
+        "Fédération du BTP de Côte-d'Or",
+        9,
+        7,
+        6,
+    ),
+    (
+        TypeEvenement.JOB_DATING,
+        "Job dating hôtellerie-restauration",
+        "Salle Hugo-Pérou, Quetigny",
+        "21515",
+        "France Travail et l'UMIH 21",
+        14,
+        3,
+        19,
+    ),
+    (
+        TypeEvenement.FORUM,
+        "Forum de l'emploi des seniors",
+        "Mairie de Talant",
+        "21617",
+        "Ville de Talant",
+        9,
+        4,
+        33,
+    ),
+    (
+        TypeEvenement.CLUB,
+        "Rencontre des entreprises inclusives de Saint-Apollinaire",
+        "Espace Tabourot, Saint-Apollinaire",
+        "21540",
+        "PLIE de Dijon Métropole",
+        17,
+        2,
+        51,
+    ),
+]
+TACHES_EVENEMENT = [
+    "Réserver le stand et le matériel",
+    "Imprimer les plaquettes du PLIE",
+    "Inviter les participants concernés",
+    "Préparer les CV des participants",
+    "Relancer les entreprises partenaires",
+    "Préparer la liste d'émargement",
+]
+BILANS_EVENEMENT = [
+    "Une quinzaine d'entreprises rencontrées, trois offres transmises au chargé de mission.",
+    "Bonne affluence ; plusieurs participants ont obtenu un entretien.",
+    "Contacts pris avec de nouvelles entreprises, à recontacter dans le mois.",
+]
+# Collective actions: type, title ("{entreprise}": the visited company), slot, hours, seats, days from today.
+ACTIONS = [
+    (TypeAction.VISITE, "Visite de {entreprise}", Creneau.MATIN, (9, 30), (11, 30), 10, -26),
+    (TypeAction.VISITE, "Visite de {entreprise}", Creneau.MATIN, (9, 30), (11, 30), 10, 15),
+    (TypeAction.ATELIER, "Atelier CV et lettre de motivation", Creneau.APRES_MIDI, (14, 0), (16, 30), 12, -12),
+    (TypeAction.ATELIER, "Atelier préparation aux entretiens d'embauche", Creneau.JOURNEE, (9, 30), (16, 30), 10, 9),
+    (
+        TypeAction.ATELIER_SENIORS,
+        "Atelier seniors : valoriser son expérience",
+        Creneau.MATIN,
+        (9, 30),
+        (12, 0),
+        8,
+        -33,
+    ),
+    (
+        TypeAction.ATELIER_SENIORS,
+        "Atelier seniors : candidater en ligne",
+        Creneau.APRES_MIDI,
+        (14, 0),
+        (16, 30),
+        8,
+        22,
+    ),
+]
+ANIMATEURS_EXTERNES = ["Association Tremplin Emploi", "Maison de l'emploi et de la formation du bassin dijonnais"]
+PRESENCES = {Presence.PRESENT: 0.8, Presence.ABSENT: 0.12, Presence.EXCUSE: 0.08}
+# Training bodies: name, SIREN (demo prefix), commune, fields.
+ORGANISMES = [
+    ("AFPA Dijon", "00099001", "21231", ["transport-logistique", "batiment-tp", "proprete", "industrie"]),
+    ("GRETA 21", "00099002", "21231", ["sante-social", "commerce-vente", "administratif-numerique"]),
+    (
+        "CFPPA de Quetigny-Plombières-lès-Dijon",
+        "00099003",
+        "21515",
+        ["agriculture-espaces-verts", "hotellerie-restauration"],
+    ),
+    ("AFTRAL Dijon", "00099004", "21355", ["transport-logistique", "permis-conduite"]),
+    ("Infrep Dijon", "00099005", "21231", ["savoirs-de-base", "langues"]),
+]
+# Sessions: body, title, scheme, field, ROME, qualifying, status, start and end (days from today), seats.
+SESSIONS = [
+    (
+        0,
+        "Titre professionnel Agent de propreté et d'hygiène",
+        Dispositif.DAQ,
+        "proprete",
+        "K2204",
+        True,
+        StatutSession.OUVERTE,
+        20,
+        170,
+        12,
+    ),
+    (
+        0,
+        "POEC Préparateur de commandes et CACES R489",
+        Dispositif.POEC,
+        "transport-logistique",
+        "N1103",
+        False,
+        StatutSession.EN_COURS,
+        -25,
+        35,
+        12,
+    ),
+    (
+        1,
+        "Titre professionnel Assistant de vie aux familles",
+        Dispositif.DAQ,
+        "sante-social",
+        "K1302",
+        True,
+        StatutSession.OUVERTE,
+        35,
+        245,
+        14,
+    ),
+    (
+        4,
+        "Compétences clés et certificat CléA",
+        Dispositif.DAQ,
+        "savoirs-de-base",
+        None,
+        False,
+        StatutSession.EN_COURS,
+        -40,
+        50,
+        12,
+    ),
+    (
+        2,
+        "POEC Agent de restauration collective",
+        Dispositif.POEC,
+        "hotellerie-restauration",
+        "G1603",
+        False,
+        StatutSession.TERMINEE,
+        -120,
+        -40,
+        10,
+    ),
+    (
+        3,
+        "Titre professionnel Conducteur du transport routier de marchandises",
+        Dispositif.PROGRAMME_REGIONAL,
+        "transport-logistique",
+        "N4101",
+        True,
+        StatutSession.PREVUE,
+        60,
+        240,
+        10,
+    ),
+    (
+        2,
+        "AFPR Ouvrier du paysage",
+        Dispositif.AFPR,
+        "agriculture-espaces-verts",
+        "A1203",
+        False,
+        StatutSession.TERMINEE,
+        -90,
+        -30,
+        8,
+    ),
+    (
+        4,
+        "Français langue étrangère à visée professionnelle",
+        Dispositif.AUTRE,
+        "langues",
+        None,
+        False,
+        StatutSession.OUVERTE,
+        10,
+        100,
+        12,
+    ),
+]
+# What a training need asks for, by field: (nature, titles).
+BESOINS_PAR_DOMAINE = {
+    "transport-logistique": (
+        TypeBesoin.CERTIFICATION,
+        ["CACES R489 catégories 1, 3 et 5", "Préparateur de commandes en entrepôt"],
+    ),
+    "batiment-tp": (TypeBesoin.QUALIFIANT, ["Titre professionnel Maçon", "Titre professionnel Peintre en bâtiment"]),
+    "hotellerie-restauration": (
+        TypeBesoin.QUALIFIANT,
+        ["Titre professionnel Agent de restauration", "CAP Cuisine"],
+    ),
+    "commerce-vente": (TypeBesoin.QUALIFIANT, ["Titre professionnel Employé commercial en magasin"]),
+    "sante-social": (
+        TypeBesoin.QUALIFIANT,
+        ["Titre professionnel Assistant de vie aux familles", "Diplôme d'aide-soignant"],
+    ),
+    "proprete": (TypeBesoin.QUALIFIANT, ["Titre professionnel Agent de propreté et d'hygiène"]),
+    "industrie": (TypeBesoin.PREQUALIFIANT, ["Préqualification aux métiers de l'industrie"]),
+    "agriculture-espaces-verts": (TypeBesoin.QUALIFIANT, ["CAP Jardinier paysagiste"]),
+    "securite": (
+        TypeBesoin.CERTIFICATION,
+        ["Certificat de qualification professionnelle Agent de prévention et de sécurité"],
+    ),
+    "administratif-numerique": (TypeBesoin.QUALIFIANT, ["Titre professionnel Secrétaire assistant"]),
+    "savoirs-de-base": (TypeBesoin.SAVOIRS_DE_BASE, ["Remise à niveau en français et calcul", "Certificat CléA"]),
+    "langues": (TypeBesoin.LANGUE, ["Français langue étrangère (niveau A2)"]),
+    "permis-conduite": (TypeBesoin.PERMIS, ["Permis B"]),
+}
+STATUTS_BESOIN_SANS_POSITIONNEMENT = {StatutBesoinFormation.EXPRIME: 0.88, StatutBesoinFormation.ABANDONNE: 0.12}
+PF = StatutPositionnementFormation
+FERIES_FIXES = {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)}
+
+
+def _jour_de_rencontre(jour):
+    """A working day, not a fixed public holiday, on or after ``jour``'s week (events, actions)."""
+    while jour.weekday() >= 5 or (jour.month, jour.day) in FERIES_FIXES:
+        jour += timedelta(days=1)
+    return jour
+
+
+class _Fichier:
+    """Unsaved rows of the company file (binômes, contacts, exchanges, hiring needs), the events,
+    the collective actions and the training side, built from their own random generator.
+
+    Also sets the followed companies' last contact and relation, and adds the training entries'
+    ``Situation`` rows to the pathway (as ``formation.services`` does at entry)."""
+
+    MODELES = (
+        Binome,
+        Contact,
+        Evenement,
+        EvenementParticipant,
+        TacheEvenement,
+        Interaction,
+        BesoinRecrutement,
+        ActionCollective,
+        Inscription,
+        OrganismeFormation,
+        OrganismeDomaine,
+        SessionFormation,
+        BesoinFormation,
+        PositionnementFormation,
+        EtapePositionnementFormation,
+    )
+
+    def __init__(self, rng, refs, suivi, charge, coordinatrice, today, scale):
+        self.rng = rng
+        self.refs = refs
+        self.suivi = suivi
+        self.referents = suivi.referents
+        self.charge = charge
+        self.coordinatrice = coordinatrice
+        self.today = today
+        self.scale = scale
+        self.lignes = {modele: [] for modele in self.MODELES}  # in the order they are saved
+        self.secteurs_des_binomes = {}  # id(binôme): sector codes (set at the reload only)
+
+    def generer(self, participants, entreprises):
+        self.binomes()
+        self.evenements()
+        self.entreprises(entreprises)
+        self.actions(participants, entreprises)
+        self.formation(participants)
+        return self.lignes
+
+    def _date(self, jour, heure, minute=0):
+        return timezone.make_aware(datetime.combine(jour, dtime(heure, minute)))
+
+    # Binômes by sector --------------------------------------------------------------------------
+
+    def binomes(self):
+        rng = self.rng
+        membres = list(self.referents)
+        rng.shuffle(membres)
+        codes = list(SecteurActivite.objects.order_by("code").values_list("code", flat=True))
+        rng.shuffle(codes)
+        n = len(membres) // 2
+        self.binome_du_secteur = {}
+        for i in range(n):
+            binome = Binome(referent_1=membres[2 * i], referent_2=membres[2 * i + 1], actif=True)
+            self.lignes[Binome].append(binome)
+            couverts = codes[i::n]
+            self.secteurs_des_binomes[id(binome)] = couverts
+            for code in couverts:
+                self.binome_du_secteur[code] = binome
+
+    # Events -------------------------------------------------------------------------------------
+
+    def evenements(self):
+        rng, today = self.rng, self.today
+        self.evenements_passes = []
+        for type_, titre, lieu, insee, organisateur, heure, duree, jours in EVENEMENTS:
+            jour = _jour_de_rencontre(today + timedelta(days=jours + rng.randint(-3, 3)))
+            debut = self._date(jour, heure)
+            presents = rng.sample(self.referents, rng.randint(2, 4))
+            if rng.random() < 0.4:
+                presents.append(self.charge)
+            evenement = Evenement(
+                titre=titre,
+                type=type_,
+                debut=debut,
+                fin=debut + timedelta(hours=duree),
+                lieu=lieu,
+                commune=self.refs.communes.get(insee),
+                organisateur=organisateur,
+                description=f"{titre} : le PLIE y tient un stand et y accompagne des participants.",
+                bilan=rng.choice(BILANS_EVENEMENT) if jour < today else "",
+                cree_par=rng.choice([self.charge, self.coordinatrice]),
+            )
+            evenement._presents_demo = presents
+            self.lignes[Evenement].append(evenement)
+            for user in presents:
+                self.lignes[EvenementParticipant].append(EvenementParticipant(evenement=evenement, user=user))
+            for libelle in rng.sample(TACHES_EVENEMENT, rng.randint(2, 4)):
+                echeance = jour - timedelta(days=rng.randint(1, 14))
+                self.lignes[TacheEvenement].append(
+                    TacheEvenement(
+                        evenement=evenement,
+                        libelle=libelle,
+                        responsable=rng.choice(presents),
+                        echeance=echeance,
+                        faite=echeance < today and (jour < today or rng.random() < 0.8),
+                    )
+                )
+            if jour < today:
+                self.evenements_passes.append(evenement)
+
+    # Contacts, exchanges and hiring needs ----------------------------------------------------------
+
+    def entreprises(self, entreprises):
+        rng, today = self.rng, self.today
+        suivies = [entreprises[i] for i in sorted(_echantillon(rng, entreprises, PART_ENTREPRISES_SUIVIES))]
+        for e in suivies:
+            binome = self.binome_du_secteur.get(getattr(e.secteur_activite, "code", None))
+            auteurs = binome.membres() if binome else self.referents
+            contacts = []
+            for _ in range(rng.choice([1, 1, 2])):
+                consentement = rng.random() < 0.5
+                contact = ContactFactory.build(
+                    entreprise=e,
+                    fonction=rng.choice(FONCTIONS_CONTACT),
+                    consentement=consentement,
+                    consentement_le=None,
+                )
+                contacts.append(contact)
+            dates = sorted(
+                today - timedelta(days=rng.randint(0, JOURS_ECHANGES)) for _ in range(rng.choice([1, 1, 2, 2, 3, 4, 5]))
+            )
+            echanges = []
+            for jour in dates:
+                type_ = _tirage(rng, TYPES_ECHANGE)
+                evenement = None
+                if type_ == TypeInteraction.EVENEMENT:
+                    possibles = [
+                        ev for ev in self.evenements_passes if ev.debut.date() >= today - timedelta(days=JOURS_ECHANGES)
+                    ]
+                    if possibles:
+                        evenement = rng.choice(possibles)
+                        jour = evenement.debut.date()
+                    else:
+                        type_ = TypeInteraction.APPEL
+                auteur = rng.choice(evenement._presents_demo if evenement else auteurs)
+                if auteur not in self.referents:
+                    auteur = rng.choice(auteurs)
+                echanges.append(
+                    Interaction(
+                        entreprise=e,
+                        contact=rng.choice(contacts) if rng.random() < 0.8 else None,
+                        date=_jour_ouvre(jour, today - timedelta(days=JOURS_ECHANGES), today),
+                        auteur=auteur,
+                        type=type_,
+                        resume=rng.choice(RESUMES_ECHANGE[type_]),
+                        evenement=evenement,
+                    )
+                )
+            echanges.sort(key=lambda i: i.date)
+            for i, echange in enumerate(echanges):
+                if rng.random() < 0.5 or i == len(echanges) - 1:
+                    echange.prochaine_etape = rng.choice(PROCHAINES_ETAPES_ECHANGE)
+                    echange.echeance = echange.date + timedelta(days=rng.randint(7, 30))
+                    echange.prochaine_etape_faite = i < len(echanges) - 1 or echange.echeance < today - timedelta(
+                        days=rng.randint(0, 30)
+                    )
+            premier = echanges[0].date
+            for contact in contacts:
+                if contact.consentement:
+                    contact.consentement_le = premier
+            # As ``services.interaction_enregistrer``: the last contact, "à contacter" becomes
+            # "contact établi"; the référents then mark the regular partners and the dormant ones.
+            e.dernier_contact_le = echanges[-1].date
+            e.statut_relation = StatutRelation.CONTACT_ETABLI
+            if len(echanges) >= 3 and rng.random() < 0.6:
+                e.statut_relation = StatutRelation.PARTENAIRE
+            elif e.dernier_contact_le < today - timedelta(days=120) and rng.random() < 0.5:
+                e.statut_relation = StatutRelation.EN_SOMMEIL
+            self.lignes[Contact].extend(contacts)
+            self.lignes[Interaction].extend(echanges)
+        self.entreprises_suivies = suivies
+        actives = [e for e in suivies if e.statut_relation != StatutRelation.EN_SOMMEIL]
+        n = min(len(actives), max(1, round(BESOINS_RECRUTEMENT * self.scale)))
+        statuts = _stratifie(rng, n, STATUTS_BESOIN_RECRUTEMENT)
+        for e, statut in zip(rng.sample(actives, n), statuts, strict=True):
+            codes = [c for c in e.activite.romes if c in self.refs.metiers]
+            metier = self.refs.metiers[rng.choice(codes)] if codes else None
+            self.lignes[BesoinRecrutement].append(
+                BesoinRecrutement(
+                    entreprise=e,
+                    intitule=intitule_pour(metier, rng) if metier else "Agent polyvalent (H/F)",
+                    metier_rome=metier,
+                    nb_postes=rng.choice([1, 1, 2, 3]),
+                    prerequis=rng.choice(PREREQUIS_BESOIN),
+                    echeance=today + timedelta(days=rng.randint(10, 90)),
+                    statut=statut,
+                    cree_par=rng.choice([i.auteur for i in self.lignes[Interaction] if i.entreprise is e]),
+                )
+            )
+
+    # Collective actions ------------------------------------------------------------------------
+
+    def actions(self, participants, entreprises):
+        rng, today = self.rng, self.today
+        suivis = [p for p in participants if p.statut == StatutParticipant.ENTRE]
+        visitables = [e for e in self.entreprises_suivies if e.statut_relation == StatutRelation.PARTENAIRE]
+        visitables = visitables or self.entreprises_suivies or entreprises
+        visitees = rng.sample(visitables, min(2, len(visitables)))
+        for numero, (type_, titre, creneau, debut, fin, capacite, jours) in enumerate(ACTIONS):
+            jour = _jour_de_rencontre(today + timedelta(days=jours))
+            entreprise = None
+            if type_ == TypeAction.VISITE:
+                if not visitees:
+                    continue
+                entreprise = visitees[numero % len(visitees)]
+                titre = titre.format(entreprise=entreprise.nom)
+            animateur = rng.choice(self.referents) if type_ != TypeAction.ATELIER_SENIORS else None
+            passee = jour < today
+            action = ActionCollective(
+                type=type_,
+                titre=titre[:200],
+                date=jour,
+                creneau=creneau,
+                heure_debut=dtime(*debut),
+                heure_fin=dtime(*fin),
+                lieu=entreprise.adresse if entreprise else "Maison de l'emploi et de la formation, Dijon",
+                commune=entreprise.commune if entreprise else self.refs.communes.get("21231"),
+                entreprise=entreprise,
+                animateur=animateur,
+                animateur_externe="" if animateur else rng.choice(ANIMATEURS_EXTERNES),
+                capacite=capacite,
+                description=f"{titre} : action collective proposée aux participants du PLIE.",
+                statut=StatutAction.REALISEE if passee else StatutAction.PREVUE,
+                cree_par=animateur or self.charge,
+            )
+            self.lignes[ActionCollective].append(action)
+            self._inscriptions(action, suivis, passee)
+
+    def _inscriptions(self, action, suivis, passee):
+        """Registrations by the référents of their own caseload, within the seats; attendance of
+        the past actions, for the half-days of the slot."""
+        rng, today = self.rng, self.today
+        cible = rng.randint(math.ceil(action.capacite * (0.6 if passee else 0.4)), action.capacite)
+        champs = presences_attendues(action.creneau)
+        referents = list(self.referents)
+        rng.shuffle(referents)
+        inscrits = 0
+        for referent in referents:
+            if inscrits >= cible:
+                break
+            jour = max(action.date - timedelta(days=rng.randint(3, 20)), today - timedelta(days=JOURS_ECHANGES))
+            jour = min(jour, today)
+            eligibles = [
+                p
+                for p in suivis
+                if p.referent.pk == referent.pk
+                and p.date_entree <= jour
+                and self.suivi.referent_le(p, jour).pk == referent.pk
+                and (action.type != TypeAction.ATELIER_SENIORS or est_senior(p.date_naissance, action.date))
+            ]
+            for p in rng.sample(eligibles, min(len(eligibles), rng.randint(1, 3), cible - inscrits)):
+                inscription = Inscription(action=action, participant=p, inscrit_par=referent)
+                inscription._inscrit_le_demo = _moment(jour, rng)
+                if passee:
+                    presence = _tirage(rng, PRESENCES)
+                    for champ in champs:
+                        setattr(inscription, champ, presence if rng.random() < 0.9 else _tirage(rng, PRESENCES))
+                self.lignes[Inscription].append(inscription)
+                inscrits += 1
+
+    # Training -----------------------------------------------------------------------------------
+
+    def formation(self, participants):
+        rng, today = self.rng, self.today
+        domaines = {d.code: d for d in DomaineFormation.objects.all()}
+        organismes = []
+        for nom, siren, insee, codes in ORGANISMES:
+            commune = self.refs.communes.get(insee)
+            organisme = OrganismeFormation(
+                nom=nom,
+                siret=siret_valide(siren, "0001"),
+                adresse=rng.choice(["12 rue de Mulhouse", "3 boulevard de l'Europe", "45 avenue Jean-Jaurès"]),
+                commune=commune,
+                contact_nom=rng.choice(CONTACTS_PARTENAIRE).split(",")[0],
+                contact_telephone=f"03 80 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                actif=True,
+            )
+            organismes.append(organisme)
+            self.lignes[OrganismeFormation].append(organisme)
+            for code in codes:
+                if code in domaines:
+                    self.lignes[OrganismeDomaine].append(
+                        OrganismeDomaine(organismeformation=organisme, domaineformation=domaines[code])
+                    )
+        sessions = []
+        for indice, intitule, dispositif, code, rome, qualifiante, statut, debut, fin, capacite in SESSIONS:
+            if code not in domaines:
+                continue
+            session = SessionFormation(
+                organisme=organismes[indice],
+                intitule=intitule,
+                dispositif=dispositif,
+                domaine=domaines[code],
+                metier_rome=self.refs.metiers.get(rome) if rome else None,
+                niveau_vise=self.refs.niveaux.get("3") if qualifiante else None,
+                qualifiante=qualifiante,
+                debut=today + timedelta(days=debut),
+                fin=today + timedelta(days=fin),
+                lieu=f"{organismes[indice].nom}, {organismes[indice].commune.nom if organismes[indice].commune else 'Dijon'}",
+                commune=organismes[indice].commune,
+                capacite=capacite,
+                prerequis="Projet validé par le référent ; savoirs de base acquis." if qualifiante else "",
+                statut=statut,
+                cree_par=self.charge,
+            )
+            sessions.append(session)
+            self.lignes[SessionFormation].append(session)
+        self.nb_suivis = sum(1 for p in participants if p.statut == StatutParticipant.ENTRE)
+        self._besoins(participants, domaines)
+        self._positionnements(sessions)
+
+    def _besoins(self, participants, domaines):
+        rng, today = self.rng, self.today
+        suivis = [p for p in participants if p.statut == StatutParticipant.ENTRE]
+        entretiens = {}
+        for e in self.suivi.lignes[Entretien]:
+            entretiens.setdefault(id(e.participant), []).append(e)
+        ordonnes = sorted(domaines.values(), key=lambda d: d.code)
+        for i in sorted(_echantillon(rng, suivis, PART_BESOINS_FORMATION)):
+            p = suivis[i]
+            metier, code = None, None
+            tirage = rng.random()
+            if tirage < 0.15 and p.niveau_formation.niveau_v_ou_infra:
+                code = "savoirs-de-base"
+            elif tirage < 0.22 and not p.permis_b:
+                code = "permis-conduite"
+            elif tirage < 0.27:
+                code = "langues"
+            else:
+                for rome in rng.sample(p._metiers_demo, len(p._metiers_demo)):
+                    domaine = domaine_pour_metier(rome, ordonnes)
+                    if domaine is not None and domaine.code in BESOINS_PAR_DOMAINE:
+                        metier, code = self.refs.metiers[rome], domaine.code
+                        break
+                code = code or "savoirs-de-base"
+            if code not in domaines:
+                continue
+            type_, intitules = BESOINS_PAR_DOMAINE[code]
+            recents = [
+                e for e in entretiens.get(id(p), []) if e.date >= max(p.date_entree, today - timedelta(days=240))
+            ]
+            entretien = rng.choice(recents) if recents else None
+            exprime_le = (
+                entretien.date if entretien else today - timedelta(days=rng.randint(0, (today - p.date_entree).days))
+            )
+            contraintes = [
+                c
+                for c, present in (
+                    ("horaires", p.heures_hebdo_max is not None),
+                    ("mobilite", p.mobilite_logement and not p.vehicule),
+                    ("garde_enfants", p.situation_familiale_complexe),
+                    ("sante", p.sante_handicap),
+                    ("financiere", p.minima_sociaux == MinimaSociaux.AUCUN),
+                )
+                if present and rng.random() < 0.6
+            ]
+            financements = ["region"] if type_ in (TypeBesoin.QUALIFIANT, TypeBesoin.SAVOIRS_DE_BASE) else []
+            financements += rng.sample(["france_travail", "cpf", "plie"], rng.randint(0, 2))
+            besoin = BesoinFormation(
+                participant=p,
+                domaine=domaines[code],
+                metier_rome=metier,
+                intitule=rng.choice(intitules),
+                type=type_,
+                niveau_vise=self.refs.niveaux.get("3") if type_ == TypeBesoin.QUALIFIANT else None,
+                urgence=rng.choice([Urgence.FAIBLE, Urgence.MOYENNE, Urgence.MOYENNE, Urgence.FORTE]),
+                contraintes=",".join(contraintes),
+                financements=",".join(financements),
+                statut=_tirage(rng, STATUTS_BESOIN_SANS_POSITIONNEMENT),
+                exprime_le=exprime_le,
+                entretien=entretien,
+                cree_par=self.suivi.referent_le(p, exprime_le),
+            )
+            self.lignes[BesoinFormation].append(besoin)
+
+    def _positionnements(self, sessions):
+        """A few positionnements on the demo sessions, with their steps; the need follows them
+        (``rules.besoin_apres_positionnement``) and an entry opens the training situation."""
+        rng, today = self.rng, self.today
+        avec_situation = {id(s.participant) for s in self.suivi.lignes[Situation]}
+        besoins = [b for b in self.lignes[BesoinFormation] if b.statut == StatutBesoinFormation.EXPRIME]
+        total = round(PART_POSITIONNEMENTS_FORMATION * len(self.lignes[BesoinFormation]))
+        # Those who entered a training (and those refused at entry) on a session already started.
+        sur_sessions_demarrees = round(PART_SUR_SESSIONS_DEMARREES * self.nb_suivis)
+        pris = set()
+        for session in rng.sample(sessions, len(sessions)):
+            if len(pris) >= total:
+                break
+            demarre = session.debut <= today
+            # Proposed 10 to 40 days before the start (or in the last month for a later session).
+            propose_max = min(today, session.debut - timedelta(days=10)) if demarre else today
+            candidats = [
+                b
+                for b in besoins
+                if id(b) not in pris
+                and b.domaine is session.domaine
+                and b.exprime_le <= propose_max
+                and b.participant.date_entree <= propose_max
+                and not (demarre and id(b.participant) in avec_situation)
+            ]
+            places = session.capacite
+            n = min(len(candidats), rng.randint(2, 5), total - len(pris))
+            if demarre:
+                n = min(n, sur_sessions_demarrees)
+                sur_sessions_demarrees -= n
+            for besoin in rng.sample(candidats, n):
+                p = besoin.participant
+                propose_min = max(besoin.exprime_le, propose_max - timedelta(days=30))
+                jour = propose_min + timedelta(days=rng.randint(0, (propose_max - propose_min).days))
+                if demarre:
+                    entree = session.debut + timedelta(days=rng.randint(0, 2))
+                    parcours = [(PF.PROPOSE, jour), (PF.INSCRIT, min(jour + timedelta(days=rng.randint(2, 7)), entree))]
+                    if places == 0 or rng.random() < 0.15:
+                        parcours[1] = (PF.REFUSE, parcours[1][1])
+                    else:
+                        parcours.append((PF.ENTRE, entree))
+                        if session.fin < today:
+                            parcours.append(
+                                (PF.TERMINE, session.fin)
+                                if rng.random() < 0.85
+                                else (PF.ABANDON, session.fin - timedelta(days=rng.randint(5, 30)))
+                            )
+                        elif rng.random() < 0.1:
+                            parcours.append((PF.ABANDON, min(today, entree + timedelta(days=rng.randint(3, 20)))))
+                else:
+                    suite = min(today, jour + timedelta(days=rng.randint(2, 10)))
+                    parcours = [(PF.PROPOSE, jour)]
+                    tirage = rng.random()
+                    if tirage < 0.4 and places:
+                        parcours.append((PF.INSCRIT, suite))
+                    elif tirage < 0.5:
+                        parcours.append((PF.REFUSE, suite))
+                if any(s == PF.INSCRIT for s, _ in parcours):
+                    places -= 1
+                self._positionnement(session, besoin, parcours)
+                pris.add(id(besoin))
+                avec_situation.add(id(p))
+
+    def _positionnement(self, session, besoin, parcours):
+        p = besoin.participant
+        positionnement = PositionnementFormation(
+            session=session,
+            participant=p,
+            besoin=besoin,
+            statut=parcours[-1][0],
+            propose_par=self.suivi.referent_le(p, parcours[0][1]),
+        )
+        positionnement._propose_le_demo = _moment(parcours[0][1], self.rng)
+        self.lignes[PositionnementFormation].append(positionnement)
+        entre_avant = False
+        for statut, jour in parcours:
+            par = self.charge if statut in (PF.INSCRIT, PF.ENTRE) else self.suivi.referent_le(p, jour)
+            self.lignes[EtapePositionnementFormation].append(
+                EtapePositionnementFormation(positionnement=positionnement, statut=statut, date=jour, par=par)
+            )
+            if statut == PF.ENTRE:
+                # As ``formation.services._situation_ouvrir``.
+                positionnement.situation = Situation(
+                    participant=p,
+                    type=CategorieContrat.FORMATION_QUALIFIANTE if session.qualifiante else CategorieContrat.FORMATION,
+                    intitule=session.intitule[:250],
+                    debut=jour,
+                    fin_prevue=session.fin,
+                    employeur=session.organisme.nom[:200],
+                    siret=session.organisme.siret,
+                    cree_par=par,
+                )
+                self.suivi.lignes[Situation].append(positionnement.situation)
+            elif statut in (PF.TERMINE, PF.ABANDON) and entre_avant:
+                positionnement.situation.fin = jour
+            vers = besoin_apres_positionnement(statut, entre_avant=entre_avant)
+            if vers is not None:
+                besoin.statut = vers
+            entre_avant = statut == PF.ENTRE
+
+
 def _empreinte_participants(participants=None):
     champs = ("identifiant", "nom", "prenom", "date_naissance", "date_candidature")
     if participants is None:
@@ -1713,13 +2597,108 @@ def _empreinte_vie_offres(modele, lignes=None):
     return {cle(ligne) for ligne in lignes}
 
 
+# The company file, the events, the collective actions and the training side are recognised by
+# their demo company, participant or training body (SIRET ``000…``), or, for the events and the
+# workshops, by a demo account as author and a title of the demo catalogue.
+_TITRES_EVENEMENTS = [titre for _, titre, *_ in EVENEMENTS]
+_TITRES_ACTIONS = [titre for _, titre, *_ in ACTIONS if "{" not in titre]
+_EVENEMENTS_DEMO = Q(cree_par__email__endswith=DOMAINE_EMAIL_DEMO, titre__in=_TITRES_EVENEMENTS)
+_ACTIONS_DEMO = Q(cree_par__email__endswith=DOMAINE_EMAIL_DEMO) & (
+    Q(titre__in=_TITRES_ACTIONS) | Q(entreprise__siret__startswith=PREFIXE_SIRET_DEMO)
+)
+_DE_PARTICIPANT_DEMO = {"participant__identifiant__startswith": PREFIXE_IDENTIFIANT_DEMO}
+_D_ENTREPRISE_DEMO = {"entreprise__siret__startswith": PREFIXE_SIRET_DEMO}
+_DE_L_EVENEMENT = ("evenement__titre", "evenement__debut")
+_DE_LA_SESSION = ("session__organisme__siret", "session__intitule", "session__debut")
+
+# The stable fields of each model of ``_Fichier``: (lookup of the demo rows, fields).
+CLES_FICHIER = {
+    Binome: (
+        Q(referent_1__email__endswith=DOMAINE_EMAIL_DEMO, referent_2__email__endswith=DOMAINE_EMAIL_DEMO),
+        ("referent_1_id", "referent_2_id"),
+    ),
+    Contact: (Q(**_D_ENTREPRISE_DEMO), ("entreprise__siret", "nom", "prenom")),
+    Evenement: (_EVENEMENTS_DEMO, ("titre", "debut")),
+    EvenementParticipant: (
+        Q(evenement__cree_par__email__endswith=DOMAINE_EMAIL_DEMO, evenement__titre__in=_TITRES_EVENEMENTS),
+        (*_DE_L_EVENEMENT, "user_id"),
+    ),
+    TacheEvenement: (
+        Q(evenement__cree_par__email__endswith=DOMAINE_EMAIL_DEMO, evenement__titre__in=_TITRES_EVENEMENTS),
+        (*_DE_L_EVENEMENT, "libelle"),
+    ),
+    Interaction: (Q(**_D_ENTREPRISE_DEMO), ("entreprise__siret", "date", "auteur_id", "type")),
+    BesoinRecrutement: (Q(**_D_ENTREPRISE_DEMO), ("entreprise__siret", "intitule")),
+    ActionCollective: (_ACTIONS_DEMO, ("titre", "date")),
+    Inscription: (Q(**_DE_PARTICIPANT_DEMO), ("action__titre", "action__date", "participant__identifiant")),
+    OrganismeFormation: (Q(siret__startswith=PREFIXE_SIRET_DEMO), ("siret", "nom")),
+    OrganismeDomaine: (
+        Q(organismeformation__siret__startswith=PREFIXE_SIRET_DEMO),
+        ("organismeformation__siret", "domaineformation__code"),
+    ),
+    SessionFormation: (Q(organisme__siret__startswith=PREFIXE_SIRET_DEMO), ("organisme__siret", "intitule", "debut")),
+    BesoinFormation: (Q(**_DE_PARTICIPANT_DEMO), ("participant__identifiant", "intitule", "exprime_le")),
+    PositionnementFormation: (Q(**_DE_PARTICIPANT_DEMO), (*_DE_LA_SESSION, "participant__identifiant")),
+    EtapePositionnementFormation: (
+        Q(positionnement__participant__identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO),
+        (
+            *(f"positionnement__{c}" for c in _DE_LA_SESSION),
+            "positionnement__participant__identifiant",
+            "statut",
+            "date",
+        ),
+    ),
+}
+
+
+def _chemin(ligne, champ):
+    for attribut in champ.split("__"):
+        ligne = getattr(ligne, attribut)
+    return ligne
+
+
+def _empreinte_fichier(modele, lignes=None):
+    """Like ``_empreinte_suivi``: the generated rows must all be in the database; rows people
+    added since (an exchange, a registration, an event) are kept."""
+    filtre, champs = CLES_FICHIER[modele]
+    if lignes is None:
+        return set(modele.objects.filter(filtre).values_list(*champs))
+    return {tuple(_chemin(ligne, c) for c in champs) for ligne in lignes}
+
+
 def supprimer_donnees_demo():
     """Delete the demo participants, offers and companies (never the staff accounts); the
-    positionnements on demo offers go with them."""
+    positionnements on demo offers go with them, and so do the company file, events, collective
+    actions and training side of the demo (the business sectors lose their demo binôme)."""
+    PositionnementFormation.objects.filter(
+        Q(**_DE_PARTICIPANT_DEMO) | Q(session__organisme__siret__startswith=PREFIXE_SIRET_DEMO)
+    ).delete()
+    Inscription.objects.filter(**_DE_PARTICIPANT_DEMO).delete()
+    ActionCollective.objects.filter(_ACTIONS_DEMO | Q(**_D_ENTREPRISE_DEMO)).delete()
+    Evenement.objects.filter(_EVENEMENTS_DEMO).delete()
+    Binome.objects.filter(CLES_FICHIER[Binome][0]).delete()
+    SessionFormation.objects.filter(organisme__siret__startswith=PREFIXE_SIRET_DEMO).delete()
+    OrganismeFormation.objects.filter(siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Positionnement.objects.filter(offre__entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Participant.objects.filter(identifiant__startswith=PREFIXE_IDENTIFIANT_DEMO).delete()
     Offre.objects.filter(entreprise__siret__startswith=PREFIXE_SIRET_DEMO).delete()
     Entreprise.objects.filter(siret__startswith=PREFIXE_SIRET_DEMO).delete()
+
+
+def _enregistrer_fichier(fichier):
+    """Save the rows of ``_Fichier`` (after the companies, participants and pathway): the demo
+    binômes cover the sectors no other binôme covers; the dates of registration and proposal,
+    set by the database at insertion, are put back to the generated ones."""
+    for modele, lignes in fichier.lignes.items():
+        modele.objects.bulk_create(lignes, batch_size=1000)
+    for binome in fichier.lignes[Binome]:
+        codes = fichier.secteurs_des_binomes[id(binome)]
+        SecteurActivite.objects.filter(code__in=codes, binome=None).update(binome=binome)
+    for modele, champ in ((Inscription, "inscrit_le"), (PositionnementFormation, "propose_le")):
+        lignes = fichier.lignes[modele]
+        for ligne in lignes:
+            setattr(ligne, champ, getattr(ligne, f"_{champ}_demo"))
+        modele.objects.bulk_update(lignes, [champ], batch_size=500)
 
 
 def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
@@ -1759,6 +2738,8 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         vie_offres = _generer_vie_offres(
             random.Random(f"{seed}:offres"), refs, suivi, charge, participants, offres, today
         )
+        fichier = _Fichier(random.Random(f"{seed}:fichier"), refs, suivi, charge, coordinatrice, today, scale)
+        fichier.generer(participants, entreprises)
         suivi = suivi.lignes
 
         a_jour = (
@@ -1769,6 +2750,10 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
             and all(
                 _empreinte_vie_offres(modele, lignes) <= _empreinte_vie_offres(modele)
                 for modele, lignes in vie_offres.items()
+            )
+            and all(
+                _empreinte_fichier(modele, lignes) <= _empreinte_fichier(modele)
+                for modele, lignes in fichier.lignes.items()
             )
         )
         if not a_jour:
@@ -1793,6 +2778,7 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
             # After the situations (a hire points to its contract) and the offers.
             for modele, lignes in vie_offres.items():
                 modele.objects.bulk_create(lignes, batch_size=1000)
+            _enregistrer_fichier(fichier)
         detections = detections_rafraichir(today=today)
 
     return {
@@ -1809,6 +2795,7 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         "offres_a_qualifier": sum(1 for o in offres if o.statut == StatutOffre.COLLECTEE),
         **{modele._meta.model_name: len(lignes) for modele, lignes in suivi.items()},
         **{modele._meta.model_name: len(lignes) for modele, lignes in vie_offres.items()},
+        **{modele._meta.model_name: len(lignes) for modele, lignes in fichier.lignes.items()},
         "detections_creees": detections[0],
         "recharge": not a_jour,
         "duree_s": round(time.monotonic() - debut, 1),

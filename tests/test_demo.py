@@ -8,7 +8,33 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
-from entreprises.models import Entreprise, valider_siret
+from entreprises.models import (
+    ActionCollective,
+    BesoinRecrutement,
+    Binome,
+    Contact,
+    Entreprise,
+    Evenement,
+    Inscription,
+    Interaction,
+    SecteurActivite,
+    StatutAction,
+    StatutRelation,
+    TacheEvenement,
+    TypeAction,
+    valider_siret,
+)
+from entreprises.rules import presences_attendues
+from formation import rules as formation_rules
+from formation.models import (
+    BesoinFormation,
+    EtapePositionnementFormation,
+    OrganismeFormation,
+    PositionnementFormation,
+    SessionFormation,
+    StatutBesoin,
+    StatutPositionnementFormation,
+)
 from offres import rules as offres_rules
 from offres import selectors as offres_selectors
 from offres.enums import MotifCloture, StatutOffre, StatutPositionnement
@@ -107,6 +133,52 @@ def lignes_offres():
     return lignes
 
 
+MODELES_FICHIER = [
+    Binome,
+    Contact,
+    Interaction,
+    BesoinRecrutement,
+    Evenement,
+    Evenement.participants_plie.through,
+    TacheEvenement,
+    ActionCollective,
+    Inscription,
+    OrganismeFormation,
+    OrganismeFormation.domaines.through,
+    SessionFormation,
+    BesoinFormation,
+    PositionnementFormation,
+    EtapePositionnementFormation,
+]
+
+
+def lignes_fichier():
+    """The company file, events, collective actions and training side, without ids nor the
+    timestamps set at insertion (foreign keys to demo rows are read through stable fields)."""
+    cles = {
+        Binome: ("referent_1__email", "referent_2__email", "secteurs__code"),
+        Contact: ("entreprise__siret", "nom", "prenom", "fonction", "consentement", "consentement_le"),
+        Interaction: ("entreprise__siret", "contact__nom", "date", "auteur__email", "type", "resume", "echeance"),
+        BesoinRecrutement: ("entreprise__siret", "intitule", "statut", "echeance", "cree_par__email"),
+        Evenement: ("titre", "debut", "fin", "bilan", "participants_plie__email"),
+        TacheEvenement: ("evenement__titre", "libelle", "responsable__email", "echeance", "faite"),
+        ActionCollective: ("titre", "date", "creneau", "capacite", "statut", "animateur__email"),
+        Inscription: (
+            "action__titre",
+            "participant__identifiant",
+            "inscrit_le",
+            "presence_matin",
+            "presence_apres_midi",
+        ),
+        OrganismeFormation: ("siret", "nom", "domaines__code"),
+        SessionFormation: ("organisme__siret", "intitule", "debut", "fin", "statut", "capacite"),
+        BesoinFormation: ("participant__identifiant", "intitule", "exprime_le", "statut", "entretien__date"),
+        PositionnementFormation: ("session__intitule", "participant__identifiant", "statut", "propose_le"),
+        EtapePositionnementFormation: ("positionnement__participant__identifiant", "statut", "date", "par__email"),
+    }
+    return {modele.__name__: sorted(map(repr, modele.objects.values_list(*cle))) for modele, cle in cles.items()}
+
+
 def photo():
     return {
         "participants": sorted(Participant.objects.values_list("id", flat=True)),
@@ -116,6 +188,10 @@ def photo():
         **{m.__name__: sorted(m.objects.values_list("id", flat=True)) for m in MODELES_SUIVI},
         **{m.__name__: sorted(m.objects.values_list("id", flat=True)) for m in MODELES_OFFRES},
         "situations_des_embauches": sorted(Positionnement.objects.values_list("id", "situation_id")),
+        **{m._meta.model_name: sorted(m.objects.values_list("id", flat=True)) for m in MODELES_FICHIER},
+        "binomes_des_secteurs": sorted(SecteurActivite.objects.values_list("id", "binome_id")),
+        "entreprises_suivies": sorted(Entreprise.objects.values_list("id", "statut_relation", "dernier_contact_le")),
+        "situations_des_formations": sorted(PositionnementFormation.objects.values_list("id", "situation_id")),
     }
 
 
@@ -151,8 +227,9 @@ def test_mot_de_passe_remis_a_zero_au_rechargement():
 def test_meme_graine_memes_participants():
     charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
     premiere, premier_suivi, premieres_offres = lignes_participants(), lignes_suivi(), lignes_offres()
+    premier_fichier = lignes_fichier()
     charger_donnees_demo(scale=PETIT, seed=1, today=TODAY)
-    autre_graine, autres_offres = lignes_participants(), lignes_offres()
+    autre_graine, autres_offres, autre_fichier = lignes_participants(), lignes_offres(), lignes_fichier()
     charger_donnees_demo(scale=PETIT, seed=0, today=TODAY)
 
     assert premiere
@@ -163,6 +240,9 @@ def test_meme_graine_memes_participants():
     assert lignes_participants() == premiere
     assert lignes_suivi() == premier_suivi
     assert lignes_offres() == premieres_offres
+    assert all(premier_fichier.values())
+    assert autre_fichier != premier_fichier
+    assert lignes_fichier() == premier_fichier
 
 
 @pytest.mark.django_db
@@ -177,6 +257,9 @@ def test_deuxieme_chargement_ne_change_rien():
     assert second["comptes_ecrits"] == 0
     assert second["detections_creees"] == 0
     assert premier["positionnement"] and premier["diffusion"] and premier["liensource"]
+    # The company file, events, collective actions and training side are counted and kept too.
+    for modele in MODELES_FICHIER:
+        assert premier[modele._meta.model_name] == second[modele._meta.model_name] == modele.objects.count() > 0
     assert photo() == avant
 
 
@@ -565,3 +648,101 @@ def test_projets_et_correspondances():
         )
     ]
     assert len(sur_projet) >= 0.7 * len(diffusees)
+
+
+@pytest.mark.django_db
+def test_fichier_entreprises_evenements_actions_et_formation_coherents():
+    # A little larger than PETIT: a few participants enter a training (about 1 % of those in accompaniment).
+    charger_donnees_demo(scale=0.2, seed=0, today=TODAY)
+    referents = set(User.objects.with_role(Role.REFERENT).values_list("pk", flat=True))
+
+    # Seven binômes of two distinct demo référents, each référent in one, covering every sector.
+    binomes = list(Binome.objects.all())
+    assert len(binomes) == 7
+    membres = [pk for b in binomes for pk in (b.referent_1_id, b.referent_2_id)]
+    assert all(b.referent_1_id != b.referent_2_id for b in binomes)
+    assert set(membres) <= referents and len(set(membres)) == len(membres)
+    assert not SecteurActivite.objects.filter(binome=None).exists()
+
+    # Exchanges by référents over the last six months; the company's last contact and relation follow.
+    interactions = list(Interaction.objects.select_related("entreprise", "contact", "evenement"))
+    assert interactions
+    for i in interactions:
+        assert i.auteur_id in referents and TODAY - timedelta(days=182) <= i.date <= TODAY
+        assert i.contact is None or i.contact.entreprise_id == i.entreprise_id
+        assert not i.echeance or i.prochaine_etape
+        assert i.evenement is None or i.evenement.debut.date() == i.date
+    for e in Entreprise.objects.annotate(n=Count("interactions")):
+        dernier = e.interactions.order_by("-date").values_list("date", flat=True).first()
+        assert e.dernier_contact_le == dernier
+        assert (e.statut_relation == StatutRelation.A_CONTACTER) == (e.n == 0)
+    assert all(c.consentement_le for c in Contact.objects.filter(consentement=True))
+    assert BesoinRecrutement.objects.filter(statut="ouvert").exists()
+
+    # Events over two months either side, ending after they start, with PLIE attendees and tasks.
+    evenements = list(Evenement.objects.prefetch_related("participants_plie", "taches"))
+    assert len(evenements) == 8
+    for ev in evenements:
+        assert ev.fin > ev.debut
+        assert TODAY - timedelta(days=61) <= ev.debut.date() <= TODAY + timedelta(days=61)
+        presents = {u.pk for u in ev.participants_plie.all()}
+        assert presents and ev.taches.all()
+        assert all(t.responsable_id in presents and t.echeance < ev.debut.date() for t in ev.taches.all())
+
+    # Collective actions: registrations within the seats and the registering référent's caseload,
+    # attendance recorded for the past ones only.
+    actions = list(ActionCollective.objects.prefetch_related("inscriptions__participant"))
+    assert len(actions) == 6
+    assert sorted(a.type for a in actions).count(TypeAction.VISITE) == 2
+    assert any(a.date < TODAY for a in actions) and any(a.date > TODAY for a in actions)
+    for a in actions:
+        inscriptions = list(a.inscriptions.all())
+        assert len(inscriptions) <= a.capacite
+        assert a.heure_fin > a.heure_debut and (a.animateur_id or a.animateur_externe)
+        assert (a.type == TypeAction.VISITE) == (a.entreprise_id is not None)
+        champs = presences_attendues(a.creneau)
+        for inscription in inscriptions:
+            p = inscription.participant
+            jour = inscription.inscrit_le.date()
+            assert inscription.inscrit_par_id == p.referent_id and p.statut == StatutParticipant.ENTRE
+            assert p.historique_referents.filter(referent=p.referent_id, du__lte=jour, au=None).exists()
+            assert p.date_entree <= jour <= min(a.date, TODAY)
+            if a.type == TypeAction.ATELIER_SENIORS:
+                assert formation_rules.est_senior(p.date_naissance, a.date)
+            remplis = {c for c in ("presence_matin", "presence_apres_midi") if getattr(inscription, c)}
+            assert remplis == (set(champs) if a.date < TODAY else set())
+        assert a.statut == (StatutAction.REALISEE if a.date < TODAY else StatutAction.PREVUE)
+    assert Inscription.objects.exists()
+
+    # Training: needs of those in accompaniment; positionnements follow the state machine, their need
+    # follows them, an entry opens the training situation, the seats are never exceeded.
+    suivis = Participant.objects.filter(statut=StatutParticipant.ENTRE).count()
+    besoins = BesoinFormation.objects.select_related("participant")
+    assert 0.2 <= besoins.count() / suivis <= 0.3
+    assert all(b.participant.date_entree <= b.exprime_le <= TODAY and b.domaine_id for b in besoins)
+    assert OrganismeFormation.objects.count() == 5 and SessionFormation.objects.count() == 8
+    P = StatutPositionnementFormation
+    for session in SessionFormation.objects.all():
+        assert session.fin >= session.debut
+        occupees = session.positionnements.filter(statut__in=formation_rules.POSITIONNEMENTS_OCCUPANT).count()
+        assert occupees <= session.capacite
+    for pf in PositionnementFormation.objects.select_related("session", "besoin", "situation", "participant"):
+        etapes = list(pf.etapes.order_by("date", "id"))
+        assert etapes[0].statut == P.PROPOSE and etapes[-1].statut == pf.statut
+        for avant, apres in pairwise(etapes):
+            assert formation_rules.transition_positionnement(avant.statut, apres.statut)
+            assert avant.date <= apres.date
+        assert pf.besoin.participant_id == pf.participant_id and pf.besoin.exprime_le <= etapes[0].date
+        assert etapes[-1].date <= TODAY
+        attendu = {P.PROPOSE: StatutBesoin.ORIENTE, P.INSCRIT: StatutBesoin.ORIENTE, P.REFUSE: StatutBesoin.EXPRIME}
+        attendu |= {P.ENTRE: StatutBesoin.ENTRE, P.TERMINE: StatutBesoin.TERMINE, P.ABANDON: StatutBesoin.ABANDONNE}
+        assert pf.besoin.statut == attendu[pf.statut]
+        entree = next((e.date for e in etapes if e.statut == P.ENTRE), None)
+        if entree is None:
+            assert pf.situation is None
+        else:
+            assert pf.session.debut <= entree <= pf.session.fin
+            assert (pf.situation.participant_id, pf.situation.debut) == (pf.participant_id, entree)
+            assert pf.situation.type == ("FORMATION_QUALIFIANTE" if pf.session.qualifiante else "FORMATION")
+            assert (pf.situation.fin is None) == (pf.statut == P.ENTRE)
+    assert PositionnementFormation.objects.filter(situation__isnull=False).exists()
