@@ -9,8 +9,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from plie.models import Commune
+from plie.widgets import SelectRapide
 
-from .forms import DATE, SelectRapide
+from .forms import DATE
 from .models import Binome, Entreprise, SecteurActivite, StatutRelation
 from .rules import normaliser_nom
 from .selectors import entreprises_liste

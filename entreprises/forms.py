@@ -10,13 +10,11 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.models import ModelChoiceIterator
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from plie.models import Commune, MetierRome
 from plie.roles import Role
+from plie.widgets import SelectRapide
 
 from . import services
 from .models import (
@@ -33,25 +31,6 @@ from .selectors import entreprises_pour_saisie
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NAF = re.compile(r"^(\d{2})\.?(\d{2})([A-Z])$")
-
-
-class SelectRapide(forms.Select):
-    """A select rendered in Python rather than one template per option: the lists of companies,
-    communes and ROME codes are long (the same widget as ``offres.widgets.SelectRapide``, which
-    this app may not import: ``offres`` depends on ``entreprises``, not the reverse)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
-                for _, choices, _ in widget["optgroups"]
-                for option in choices
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)
 
 
 def _communes(inclure=None):

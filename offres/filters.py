@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from plie.models import Commune, TypeContrat
 from plie.roles import Role
+from plie.widgets import SelectRapide
 
 from .enums import StatutOffre
 from .models import LienSource, Offre, Source
-from .widgets import SelectRapide
 
 # What a référent may see: the chargé(e) de mission's work in progress (collectée, écartée) is not theirs.
 STATUTS_REFERENT = [StatutOffre.QUALIFIEE, StatutOffre.DIFFUSEE, StatutOffre.CLOTUREE]

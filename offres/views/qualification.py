@@ -23,11 +23,11 @@ from django.views.generic import FormView
 from entreprises.models import Entreprise
 from plie.models import Commune, MetierRome, TypeContrat
 from plie.views import RolePageMixin
+from plie.widgets import SelectRapide
 
 from .. import rules, selectors, services
 from ..enums import MotifEcart, StatutOffre
 from ..models import LienSource, Offre
-from ..widgets import SelectRapide
 
 PERMISSION_QUALIFIER = "offres.change_offre"
 HEURES_MIN, HEURES_MAX = Decimal("1"), Decimal("48")

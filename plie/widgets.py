@@ -1,4 +1,4 @@
-"""Form widgets of the offer pages."""
+"""Form widgets shared by the apps."""
 
 from django import forms
 from django.forms.utils import flatatt
@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 class SelectRapide(forms.Select):
     """A select rendered in Python rather than one template per option: the ROME and commune lists
-    are long, and per-option templates were most of the queue screen's time."""
+    are long, and per-option templates were most of the offers queue screen's time."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
