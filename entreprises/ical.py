@@ -48,7 +48,7 @@ def date_utc(moment):
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def vevent(*, uid, dtstamp, debut, fin, resume, lieu="", description="", url="", annule=False):
+def vevent(*, uid, dtstamp, debut, fin, resume, lieu="", description="", url="", annule=False, modifie_le=None):
     """The content lines of one VEVENT (unfolded)."""
     lignes = [
         "BEGIN:VEVENT",
@@ -64,6 +64,8 @@ def vevent(*, uid, dtstamp, debut, fin, resume, lieu="", description="", url="",
         lignes.append(f"DESCRIPTION:{echapper(description)}")
     if url:
         lignes.append(f"URL:{url}")  # a URI value, not TEXT: no escaping
+    if modifie_le:
+        lignes.append(f"LAST-MODIFIED:{date_utc(modifie_le)}")
     lignes.append(f"STATUS:{'CANCELLED' if annule else 'CONFIRMED'}")
     lignes.append("END:VEVENT")
     return lignes
@@ -112,10 +114,11 @@ def vevent_evenement(evenement, *, hote, url, dtstamp):
         description="\n\n".join(description),
         url=url,
         annule=evenement.annule,
+        modifie_le=evenement.modifie_le,
     )
 
 
-def vevent_action(action, *, hote, dtstamp):
+def vevent_action(action, *, hote, dtstamp, url=""):
     """A collective action the user facilitates; its day and hours are wall-clock times of the
     PLIE's time zone. Title, place and the number of registrations only: its free-text
     description could name participants."""
@@ -129,5 +132,7 @@ def vevent_action(action, *, hote, dtstamp):
         resume=f"Annulée : {action.titre}" if annulee else action.titre,
         lieu=_lieu(action.lieu, action.commune),
         description=f"{action.nb_inscrits} inscrit(s) pour {action.capacite} place(s)",
+        url=url,
         annule=annulee,
+        modifie_le=action.modifie_le,
     )

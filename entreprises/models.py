@@ -267,6 +267,7 @@ class Evenement(models.Model):
     annule = models.BooleanField("annulé", default=False)
     cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     cree_le = models.DateTimeField(auto_now_add=True)
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
 
     class Meta:
         verbose_name = "événement"
@@ -362,8 +363,17 @@ class ActionCollective(models.Model):
     feuille_deposee_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    presences_saisies_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    presences_saisies_le = models.DateTimeField("présences saisies le", null=True, blank=True)
+    annulee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    annulee_le = models.DateTimeField("annulée le", null=True, blank=True)
     cree_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     cree_le = models.DateTimeField(auto_now_add=True)
+    modifie_le = models.DateTimeField("modifiée le", auto_now=True)
 
     class Meta:
         verbose_name = "action collective"

@@ -76,7 +76,8 @@ def interaction_enregistrer(*, interaction, par):
 
 
 def prochaine_etape_faite(*, interaction, par):
-    if interaction.auteur_id != par.pk and not par.has_perm("entreprises.change_entreprise"):
+    """The author closes their next step; the chargé de mission, who keeps the file, may too."""
+    if interaction.auteur_id != par.pk and Role.CHARGE_MISSION not in set(par.roles):
         raise ValidationError("Seul l'auteur de l'échange peut marquer sa prochaine étape comme faite.")
     interaction.prochaine_etape_faite = True
     interaction.save(update_fields=["prochaine_etape_faite"])
@@ -145,7 +146,8 @@ def presences_enregistrer(*, action, presences, par):
             setattr(inscription, champ, valeur)
         inscription.save(update_fields=champs)
     action.statut = StatutAction.REALISEE
-    action.save(update_fields=["statut"])
+    action.presences_saisies_par, action.presences_saisies_le = par, timezone.now()
+    action.save(update_fields=["statut", "presences_saisies_par", "presences_saisies_le", "modifie_le"])
     return action
 
 
@@ -219,7 +221,8 @@ def action_annuler(*, action, par):
             f"L'action « {action.titre} » a eu lieu et ses présences sont saisies : elle ne s'annule plus."
         )
     action.statut = StatutAction.ANNULEE
-    action.save(update_fields=["statut"])
+    action.annulee_par, action.annulee_le = par, timezone.now()
+    action.save(update_fields=["statut", "annulee_par", "annulee_le", "modifie_le"])
     return action
 
 

@@ -459,7 +459,9 @@ def calendrier_ics(request, jeton):
         ]
     if voit_actions:
         composants += [
-            ical.vevent_action(action, hote=hote, dtstamp=maintenant)
+            ical.vevent_action(
+                action, hote=hote, dtstamp=maintenant, url=base + reverse("entreprises:action", args=[action.pk])
+            )
             for action in actions.annotate(nb_inscrits=Count("inscriptions"))
         ]
     contenu = ical.calendrier(nom=f"{settings.PLIE_NOM} · mon agenda", composants=composants)

@@ -443,6 +443,7 @@ def test_cancelling_keeps_the_registrations_and_freezes_the_action(client, charg
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.statut == StatutAction.ANNULEE and action.inscriptions.count() == 1
+    assert action.annulee_par == charge and action.annulee_le is not None  # attributed
     # Cancelling again, or editing, is refused with a French message.
     response = client.post(url)
     assert textes_messages(response)[-1] == "L'action « Atelier CV et lettre de motivation » est déjà annulée."
@@ -548,3 +549,17 @@ def test_anonymous_visitors_are_sent_to_login(client, make_user):
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("connexion")), url
+
+
+@pytest.mark.django_db
+def test_recording_attendance_is_attributed(charge, referente, les_miens):
+    from entreprises import services
+
+    action = creer_action(cree_par=charge, jours=0)
+    inscription = inscrire(action, les_miens[0], referente)
+    services.presences_enregistrer(
+        action=action, presences={inscription.pk: {"presence_matin": Presence.PRESENT}}, par=charge
+    )
+    action.refresh_from_db()
+    assert (action.statut, action.presences_saisies_par) == (StatutAction.REALISEE, charge)
+    assert action.presences_saisies_le is not None

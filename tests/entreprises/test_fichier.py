@@ -6,6 +6,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -757,3 +758,16 @@ def test_services_refuse_a_probable_duplicate_without_confirmation():
     EntrepriseFactory(nom="Logidis", commune=commune)
     with pytest.raises(services.DoublonProbable):
         services.entreprise_enregistrer(entreprise=Entreprise(nom="LOGIDIS SARL", commune=commune), par=None)
+
+
+@pytest.mark.django_db
+def test_only_the_author_or_the_charge_de_mission_closes_a_next_step(make_user):
+    auteur, collegue, charge = make_user(Role.REFERENT), make_user(Role.REFERENT), make_user(Role.CHARGE_MISSION)
+    interaction = InteractionFactory(auteur=auteur, prochaine_etape="Rappeler la DRH")
+    with pytest.raises(ValidationError, match="Seul l'auteur"):
+        services.prochaine_etape_faite(interaction=interaction, par=collegue)
+    interaction.refresh_from_db()
+    assert not interaction.prochaine_etape_faite
+    services.prochaine_etape_faite(interaction=interaction, par=charge)
+    interaction.refresh_from_db()
+    assert interaction.prochaine_etape_faite

@@ -1,6 +1,7 @@
 """The iCalendar feed: RFC 5545 form (CRLF, folding at 75 octets, TEXT escaping, UTC times), what it
 carries and what it must not (participants' names), and its secret-token access."""
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -211,8 +212,9 @@ def test_the_feed_is_valid_icalendar_without_login(client, charge, flux, setting
         f"action-{flux['action_annulee'].pk}@plie.example.fr",
     }  # not the event they do not attend, nor one more than 90 days old
     for composant in evenements.values():
-        for propriete in ("DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "STATUS"):
+        for propriete in ("DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "STATUS", "LAST-MODIFIED"):
             assert len(composant[propriete]) == 1, propriete
+        assert re.fullmatch(r"\d{8}T\d{6}Z", composant["LAST-MODIFIED"][0])
         assert composant["DTSTAMP"] == ["20260320T090000Z"]
 
     samedi = evenements[f"evenement-{flux['samedi'].pk}@plie.example.fr"]
@@ -239,6 +241,7 @@ def test_the_feed_is_valid_icalendar_without_login(client, charge, flux, setting
     assert action["DTSTART"] == ["20260330T073000Z"] and action["DTEND"] == ["20260330T100000Z"]
     assert desechapper(action["DESCRIPTION"][0]) == "2 inscrit(s) pour 10 place(s)"
     assert desechapper(action["LOCATION"][0]) == "PLIE, salle 2"
+    assert action["URL"] == [f"https://plie.example.fr{reverse('entreprises:action', args=[flux['action'].pk])}"]
     assert evenements[f"action-{flux['action_annulee'].pk}@plie.example.fr"]["STATUS"] == ["CANCELLED"]
 
 
