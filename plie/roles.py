@@ -51,6 +51,11 @@ _FICHIER_ENTREPRISES = [
     for perm in _crud("entreprises", model, ("view", "add", "change"))
 ]
 
+# The weekly FSE agenda: each salarié fills in their own (enforced by the views).
+_AGENDA_FSE = [
+    perm for model in ("semaineagenda", "ligneagenda") for perm in _crud("fse", model, ("view", "add", "change"))
+]
+
 ROLE_PERMISSIONS = {
     Role.REFERENT: [
         "plie.espace_referent",
@@ -66,6 +71,7 @@ ROLE_PERMISSIONS = {
         "formation.view_organismeformation",
         "formation.view_sessionformation",
         *_crud("formation", "positionnementformation", ("view", "add", "change")),
+        *_AGENDA_FSE,
     ],
     Role.CHARGE_MISSION: [
         "plie.espace_charge_mission",
@@ -85,6 +91,7 @@ ROLE_PERMISSIONS = {
         *_crud("formation", "organismeformation"),
         *_crud("formation", "sessionformation"),
         *_crud("formation", "positionnementformation", ("view", "add", "change")),
+        *_AGENDA_FSE,
     ],
     Role.COORDINATRICE: [
         "plie.espace_coordination",
@@ -102,12 +109,19 @@ ROLE_PERMISSIONS = {
         *[f"formation.view_{model}" for model in ("besoinformation", "organismeformation", "sessionformation")],
         "formation.voir_rapport_region",
         "formation.view_positionnementformation",
+        # The weekly agendas: read, then validated or sent back.
+        "fse.view_semaineagenda",
+        "fse.view_ligneagenda",
+        "fse.valider_agenda",
     ],
     Role.AUDITEUR_FSE: [
         "plie.espace_audit_fse",
-        # The contrôle de service fait: the collective actions and their attendance sheets only.
+        # The contrôle de service fait: the collective actions and their attendance sheets,
         "entreprises.view_actioncollective",
         "entreprises.view_inscription",
+        # and the weekly agendas of the FSE-funded staff, read-only.
+        "fse.view_semaineagenda",
+        "fse.view_ligneagenda",
     ],
     Role.ADMINISTRATEUR: [
         "plie.espace_administration",
@@ -117,6 +131,7 @@ ROLE_PERMISSIONS = {
         *[perm for model in _REFERENCE_MODELS for perm in _crud("plie", model)],
         *_crud("entreprises", "secteuractivite"),
         *_crud("formation", "domaineformation"),
+        *_crud("fse", "categorieactivite"),
     ],
 }
 

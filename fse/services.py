@@ -1,0 +1,174 @@
+"""What the salariés and the coordinatrice do with the weekly agenda (RULES §6).
+
+The salarié fills in a week and submits it; the coordinatrice validates it or sends it back
+with a comment. A validated week is locked; correcting it creates version n+1 in draft, with a
+reason, attributed and dated, and the validated version stays as it was.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from . import rules
+from .models import LigneAgenda, SemaineAgenda
+from .rules import StatutSemaine
+
+PERMISSION_VALIDER = "fse.valider_agenda"
+
+CHAMPS_LIGNE = ["date", "categorie", "heures", "commentaire", "offre", "entreprise", "evenement", "action"]
+
+
+def semaine_obtenir(salarie, lundi):
+    """The latest version of the salarié's week, created as a draft when there is none."""
+    rules.verifier_lundi(lundi)
+    semaine = SemaineAgenda.objects.filter(salarie=salarie, lundi=lundi).order_by("-version").first()
+    if semaine is None:
+        semaine = SemaineAgenda.objects.create(salarie=salarie, lundi=lundi)
+    return semaine
+
+
+def _verifier_modifiable(semaine):
+    if not semaine.modifiable:
+        raise ValidationError(
+            f"Une semaine « {semaine.get_statut_display()} » ne peut pas être modifiée."
+            if semaine.statut != StatutSemaine.VALIDEE
+            else "Cette semaine est validée : elle ne peut plus être modifiée. Créez une version corrigée."
+        )
+
+
+def ligne_enregistrer(semaine, *, ligne=None, **champs):
+    """Add a line to a draft week (or one sent back), or change ``ligne``; the fields are those
+    of ``LigneAgenda`` (date, categorie, heures, commentaire, offre, entreprise, evenement, action)."""
+    inconnus = set(champs) - set(CHAMPS_LIGNE)
+    if inconnus:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(inconnus))}")
+    _verifier_modifiable(semaine)
+    if ligne is None:
+        ligne = LigneAgenda(semaine=semaine)
+    elif ligne.semaine_id != semaine.pk:
+        raise ValidationError("Cette ligne n'appartient pas à cette semaine.")
+    for champ, valeur in champs.items():
+        setattr(ligne, champ, valeur)
+    ligne.full_clean()
+    ligne.save()
+    return ligne
+
+
+def copier_semaine_precedente(semaine):
+    """Copy the lines of the previous week (its latest version) into an empty draft week,
+    one week later. Returns the number of lines copied."""
+    _verifier_modifiable(semaine)
+    if semaine.lignes.exists():
+        raise ValidationError("La semaine contient déjà des lignes : la copie est réservée à une semaine vide.")
+    precedente = (
+        SemaineAgenda.objects.filter(salarie=semaine.salarie, lundi=semaine.lundi - datetime.timedelta(days=7))
+        .order_by("-version")
+        .first()
+    )
+    if precedente is None or not precedente.lignes.exists():
+        raise ValidationError("La semaine précédente n'a aucune ligne à copier.")
+    _copier_lignes(precedente, semaine, decalage=datetime.timedelta(days=7))
+    return semaine.lignes.count()
+
+
+def _copier_lignes(source, cible, decalage=datetime.timedelta(0)):
+    LigneAgenda.objects.bulk_create(
+        [
+            LigneAgenda(
+                semaine=cible,
+                date=ligne.date + decalage,
+                categorie_id=ligne.categorie_id,
+                heures=ligne.heures,
+                commentaire=ligne.commentaire,
+                offre_id=ligne.offre_id,
+                entreprise_id=ligne.entreprise_id,
+                evenement_id=ligne.evenement_id,
+                action_id=ligne.action_id,
+            )
+            for ligne in source.lignes.all()
+        ]
+    )
+
+
+def _recharger_verrouillee(semaine):
+    """Lock the row for the transition and work on its stored state."""
+    return SemaineAgenda.objects.select_for_update().get(pk=semaine.pk)
+
+
+def _verifier_validatrice(semaine, par):
+    if not par.has_perm(PERMISSION_VALIDER):
+        raise PermissionDenied("Seule la coordination peut valider ou renvoyer un agenda.")
+    if par.pk == semaine.salarie_id:
+        raise PermissionDenied("On ne valide pas son propre agenda.")
+
+
+@transaction.atomic
+def soumettre(semaine):
+    stockee = _recharger_verrouillee(semaine)
+    rules.verifier_transition(stockee.statut, StatutSemaine.SOUMISE)
+    if not stockee.lignes.exists():
+        raise ValidationError("Une semaine vide ne peut pas être soumise.")
+    stockee.statut = StatutSemaine.SOUMISE
+    stockee.soumise_le = timezone.now()
+    stockee.save(update_fields=["statut", "soumise_le"])
+    return stockee
+
+
+@transaction.atomic
+def valider(semaine, par):
+    _verifier_validatrice(semaine, par)
+    stockee = _recharger_verrouillee(semaine)
+    rules.verifier_transition(stockee.statut, StatutSemaine.VALIDEE)
+    stockee.statut = StatutSemaine.VALIDEE
+    stockee.validee_le = timezone.now()
+    stockee.validee_par = par
+    stockee.save(update_fields=["statut", "validee_le", "validee_par"])
+    return stockee
+
+
+@transaction.atomic
+def renvoyer(semaine, par, commentaire):
+    _verifier_validatrice(semaine, par)
+    commentaire = (commentaire or "").strip()
+    if not commentaire:
+        raise ValidationError("Indiquez au salarié ce qu'il faut corriger.")
+    stockee = _recharger_verrouillee(semaine)
+    rules.verifier_transition(stockee.statut, StatutSemaine.RENVOYEE)
+    stockee.statut = StatutSemaine.RENVOYEE
+    stockee.commentaire_retour = commentaire
+    stockee.validee_par = par
+    stockee.save(update_fields=["statut", "commentaire_retour", "validee_par"])
+    return stockee
+
+
+@transaction.atomic
+def corriger(semaine_validee, par, motif):
+    """Open version n+1 of a validated week, in draft, with a copy of its lines. The validated
+    version is left untouched (and locked). The salarié or the coordination may correct."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise ValidationError("Indiquez le motif de la correction.")
+    if par.pk != semaine_validee.salarie_id and not par.has_perm(PERMISSION_VALIDER):
+        raise PermissionDenied("Seul le salarié ou la coordination peut corriger cet agenda.")
+    stockee = _recharger_verrouillee(semaine_validee)
+    if stockee.statut != StatutSemaine.VALIDEE:
+        raise ValidationError("Seule une semaine validée se corrige par une nouvelle version.")
+    derniere = SemaineAgenda.objects.filter(salarie_id=stockee.salarie_id, lundi=stockee.lundi).aggregate(
+        v=Max("version")
+    )["v"]
+    if derniere != stockee.version:
+        raise ValidationError("Une version plus récente de cette semaine existe déjà : corrigez la dernière.")
+    correction = SemaineAgenda.objects.create(
+        salarie_id=stockee.salarie_id,
+        lundi=stockee.lundi,
+        version=stockee.version + 1,
+        remplace=stockee,
+        motif_correction=motif,
+        corrigee_par=par,
+        corrigee_le=timezone.now(),
+    )
+    _copier_lignes(stockee, correction)
+    return correction
