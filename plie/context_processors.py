@@ -15,6 +15,8 @@ PAGES = [
     ("Besoins de formation", "formation:besoins", "formation.view_besoinformation"),
     ("Sessions de formation", "formation:sessions", "formation.view_sessionformation"),
     ("Rapport Région", "formation:rapport", "formation.voir_rapport_region"),
+    ("Mon agenda FSE", "fse:semaine", "fse.add_ligneagenda"),
+    ("Agendas à valider", "fse:a_valider", "fse.valider_agenda"),
 ]
 
 

@@ -51,6 +51,7 @@ urlpatterns = [
     path("offres/", include("offres.urls")),
     path("entreprises/", include("entreprises.urls")),
     path("formation/", include("formation.urls")),
+    path("fse/", include("fse.urls")),
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]
