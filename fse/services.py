@@ -57,6 +57,12 @@ def ligne_enregistrer(semaine, *, ligne=None, **champs):
     return ligne
 
 
+def ligne_supprimer(ligne):
+    """Remove a line of a draft week (or one sent back)."""
+    _verifier_modifiable(ligne.semaine)
+    ligne.delete()
+
+
 def copier_semaine_precedente(semaine):
     """Copy the lines of the previous week (its latest version) into an empty draft week,
     one week later. Returns the number of lines copied."""

@@ -121,9 +121,7 @@ class AgendaSemaine(RolePageMixin, TemplateView):
             semaine__salarie=request.user,
             semaine__lundi=self.lundi,
         )
-        if not ligne.semaine.modifiable:
-            raise ValidationError(f"Une semaine « {ligne.semaine.get_statut_display()} » ne peut pas être modifiée.")
-        ligne.delete()  # the model refuses it on a validated week
+        services.ligne_supprimer(ligne)
         messages.success(request, "Ligne supprimée.")
 
     def action_copier(self, request):
