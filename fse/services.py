@@ -12,8 +12,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from participants.enums import MotifSortie
+
 from . import rules
-from .models import LigneAgenda, SemaineAgenda
+from .models import CHAMPS_DONNEES_FSE, DonneesFseParticipant, LigneAgenda, SemaineAgenda
 from .rules import StatutSemaine
 
 PERMISSION_VALIDER = "fse.valider_agenda"
@@ -178,3 +180,61 @@ def corriger(semaine_validee, par, motif):
     )
     _copier_lignes(stockee, correction)
     return correction
+
+
+# --- Participant FSE data ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def donnees_fse_enregistrer(participant, par, **champs):
+    """Record the participant's FSE data (entry facts, result upon leaving, 6-month follow-up).
+
+    The result is observed within 4 weeks of the exit and the follow-up from 6 months after it;
+    neither can be recorded for a participant who has not left."""
+    inconnus = set(champs) - set(CHAMPS_DONNEES_FSE)
+    if inconnus:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(inconnus))}")
+    donnees = DonneesFseParticipant.objects.select_for_update().filter(participant=participant).first()
+    if donnees is None:
+        donnees = DonneesFseParticipant(participant=participant)
+    for champ, valeur in champs.items():
+        setattr(donnees, champ, valeur)
+    erreurs = {}
+    resultats = [donnees.en_recherche_emploi, donnees.en_formation, donnees.qualification_obtenue, donnees.en_emploi]
+    if donnees.resultat_constate_le or any(resultats):
+        if participant.date_sortie is None:
+            erreurs["resultat_constate_le"] = "Le résultat à la sortie se saisit une fois la sortie confirmée."
+        elif donnees.resultat_constate_le is None:
+            erreurs["resultat_constate_le"] = "Indiquez la date à laquelle le résultat a été constaté."
+        else:
+            try:
+                rules.verifier_constat_sortie(participant.date_sortie, donnees.resultat_constate_le)
+            except ValidationError as erreur:
+                erreurs["resultat_constate_le"] = erreur.messages
+    if donnees.suivi_le or donnees.suivi_situation:
+        if participant.date_sortie is None:
+            erreurs["suivi_le"] = "Le suivi à 6 mois se saisit après la sortie."
+        elif donnees.suivi_le is None:
+            erreurs["suivi_le"] = "Indiquez la date du suivi à 6 mois."
+        elif not donnees.suivi_situation:
+            erreurs["suivi_situation"] = "Indiquez la situation constatée à 6 mois."
+        else:
+            try:
+                rules.verifier_suivi(participant.date_sortie, donnees.suivi_le)
+            except ValidationError as erreur:
+                erreurs["suivi_le"] = erreur.messages
+    if erreurs:
+        raise ValidationError(erreurs)
+    donnees.modifie_par = par
+    donnees.full_clean(exclude=["participant"])
+    donnees.save()
+    return donnees
+
+
+def resultat_suggere(motif_sortie):
+    """The result upon leaving that the exit reason suggests, to pre-fill the form."""
+    if motif_sortie == MotifSortie.FORMATION_QUALIFIANTE:
+        return {"en_formation": True}
+    if motif_sortie in MotifSortie.positives():
+        return {"en_emploi": True}
+    return {}

@@ -46,6 +46,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     structure = models.CharField(
         "structure employeuse", max_length=200, blank=True, help_text="Structure qui porte le poste."
     )
+    agenda_fse = models.BooleanField(
+        "tient un agenda FSE",
+        default=False,
+        help_text="Poste financé par le FSE : agenda hebdomadaire à remplir, rappel le lundi s'il n'est pas soumis.",
+    )
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField(
         "accès à l'administration", default=False, help_text="Peut se connecter à l'administration Django."

@@ -56,6 +56,10 @@ _AGENDA_FSE = [
     perm for model in ("semaineagenda", "ligneagenda") for perm in _crud("fse", model, ("view", "add", "change"))
 ]
 
+# The participants' FSE data: recorded by the référent (and the coordination), read for the funder.
+_DONNEES_FSE = _crud("fse", "donneesfseparticipant", ("view", "add", "change"))
+_CONTROLE_FSE = ["fse.exporter_donnees_fse", "fse.exporter_csf", "fse.view_packcsf", "fse.add_packcsf"]
+
 ROLE_PERMISSIONS = {
     Role.REFERENT: [
         "plie.espace_referent",
@@ -72,6 +76,7 @@ ROLE_PERMISSIONS = {
         "formation.view_sessionformation",
         *_crud("formation", "positionnementformation", ("view", "add", "change")),
         *_AGENDA_FSE,
+        *_DONNEES_FSE,
     ],
     Role.CHARGE_MISSION: [
         "plie.espace_charge_mission",
@@ -113,6 +118,8 @@ ROLE_PERMISSIONS = {
         "fse.view_semaineagenda",
         "fse.view_ligneagenda",
         "fse.valider_agenda",
+        *_DONNEES_FSE,
+        *_CONTROLE_FSE,
     ],
     Role.AUDITEUR_FSE: [
         "plie.espace_audit_fse",
@@ -122,6 +129,9 @@ ROLE_PERMISSIONS = {
         # and the weekly agendas of the FSE-funded staff, read-only.
         "fse.view_semaineagenda",
         "fse.view_ligneagenda",
+        # the participants' FSE data and the indicators, read-only, and the pack.
+        "fse.view_donneesfseparticipant",
+        *_CONTROLE_FSE,
     ],
     Role.ADMINISTRATEUR: [
         "plie.espace_administration",
