@@ -12,9 +12,26 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 
+from entreprises.models import Interaction, TypeInteraction
+from formation.models import BesoinFormation
+from fse.models import LigneAgenda, SemaineAgenda
+from offres.enums import StatutPositionnement
+from offres.models import EtapePositionnement, Offre, Positionnement, Source
 from participants.enums import MinimaSociaux, MotifSortie, Sexe, StatutParticipant
 from participants.models import Participant
 from plie.models import Commune
@@ -211,3 +228,145 @@ def budget_de(periode):
     budgets = Budget.objects.filter(debut__gte=periode.debut, fin__lte=periode.fin)
     total = budgets.aggregate(total=Sum("montant"))["total"]
     return total
+
+
+# --- Series and breakdowns -------------------------------------------------------------------
+
+
+def mois_couverts(periode, minimum=12):
+    """The first days of the months the period covers; a shorter period is extended backwards so
+    that a chart always shows ``minimum`` months (a single month shows the year up to it)."""
+    debut = periode.debut.replace(day=1)
+    fin = periode.fin.replace(day=1)
+    mois = []
+    courant = debut
+    while courant <= fin:
+        mois.append(courant)
+        courant += relativedelta(months=1)
+    while len(mois) < minimum:
+        mois.insert(0, mois[0] - relativedelta(months=1))
+    return mois
+
+
+def periode_des_mois(mois):
+    return Periode(mois[0], mois[-1] + relativedelta(day=31))
+
+
+def _comptes_par_mois(queryset, champ, periode):
+    """{first day of month: count} of the rows whose ``champ`` (a date or a datetime) falls in the period."""
+    if isinstance(queryset.model._meta.get_field(champ), DateTimeField):
+        filtre = {f"{champ}__date__range": (periode.debut, periode.fin)}
+    else:
+        filtre = {f"{champ}__range": (periode.debut, periode.fin)}
+    lignes = (
+        queryset.filter(**filtre)
+        .annotate(mois=TruncMonth(champ))
+        .order_by()
+        .values("mois")
+        .annotate(n=Count("pk"))
+        .values_list("mois", "n")
+    )
+    resultat = {}
+    for mois, n in lignes:
+        mois = mois.date() if isinstance(mois, datetime.datetime) else mois
+        resultat[mois] = resultat.get(mois, 0) + n
+    return resultat
+
+
+def entrees_sorties_par_mois(periode, queryset=None):
+    """[(month, entries, exits)] over the chart's months (two queries)."""
+    mois = mois_couverts(periode)
+    etendue = periode_des_mois(mois)
+    entrees_ = _comptes_par_mois(entrees(etendue, queryset), "date_entree", etendue)
+    sorties_ = _comptes_par_mois(sorties(etendue, queryset), "date_sortie", etendue)
+    return [(m, entrees_.get(m, 0), sorties_.get(m, 0)) for m in mois]
+
+
+def sorties_par_motif(periode, queryset=None):
+    """[(motif, label, count, positive?)] of the exits of the period, every motif listed (one query)."""
+    comptes = dict(sorties(periode, queryset).order_by().values_list("motif_sortie").annotate(n=Count("id")))
+    positives = set(MotifSortie.positives())
+    return [(motif.value, motif.label, comptes.get(motif.value, 0), motif in positives) for motif in MotifSortie]
+
+
+def offres_par_mois(periode, perimetre_positionnements=None):
+    """[(month, collected, qualified, diffused, positionnements, hires)] over the chart's months
+    (five queries). Hires are the positionnements that reached « retenu » that month."""
+    mois = mois_couverts(periode)
+    etendue = periode_des_mois(mois)
+    positionnements = perimetre_positionnements if perimetre_positionnements is not None else Positionnement.objects
+    embauches = EtapePositionnement.objects.filter(
+        statut=StatutPositionnement.RETENU, positionnement__in=positionnements.all()
+    )
+    series = [
+        _comptes_par_mois(Offre.objects.all(), "cree_le", etendue),
+        _comptes_par_mois(Offre.objects.all(), "qualifiee_le", etendue),
+        _comptes_par_mois(Offre.objects.all(), "diffusee_le", etendue),
+        _comptes_par_mois(positionnements.all(), "cree_le", etendue),
+        _comptes_par_mois(embauches, "date", etendue),
+    ]
+    return [(m, *(serie.get(m, 0) for serie in series)) for m in mois]
+
+
+def offres_par_source(periode):
+    """Per source: offers collected in the period, then qualified and diffused among them, their
+    positionnements and hires (one query per figure). An offer seen in two sources counts for both."""
+    sources = list(Source.objects.order_by("nom"))
+    collectees = Offre.objects.filter(cree_le__date__range=(periode.debut, periode.fin))
+
+    def par_source(queryset, chemin):
+        return dict(queryset.order_by().values_list(chemin).annotate(n=Count("pk", distinct=True)))
+
+    colonnes = [
+        par_source(collectees, "liens__source"),
+        par_source(collectees.exclude(qualifiee_le=None), "liens__source"),
+        par_source(collectees.exclude(diffusee_le=None), "liens__source"),
+        par_source(Positionnement.objects.filter(offre__in=collectees), "offre__liens__source"),
+        par_source(
+            Positionnement.objects.filter(offre__in=collectees, statut=StatutPositionnement.RETENU),
+            "offre__liens__source",
+        ),
+    ]
+    lignes = [(source, *(colonne.get(source.pk, 0) for colonne in colonnes)) for source in sources]
+    return [ligne for ligne in lignes if any(ligne[1:])]
+
+
+def interactions_par_type(periode, auteur=None):
+    """[(type, label, count)] of the company interactions of the period, and the number of
+    distinct companies met (two queries)."""
+    interactions = Interaction.objects.filter(date__range=(periode.debut, periode.fin))
+    if auteur is not None:
+        interactions = interactions.filter(auteur=auteur)
+    comptes = dict(interactions.order_by().values_list("type").annotate(n=Count("id")))
+    entreprises_ = interactions.values("entreprise").distinct().count()
+    return [(t.value, t.label, comptes.get(t.value, 0)) for t in TypeInteraction], entreprises_
+
+
+def besoins_formation_par_domaine(periode, queryset=None):
+    """[(domain label, count)] of the training needs expressed in the period, largest first."""
+    besoins = BesoinFormation.objects.filter(exprime_le__range=(periode.debut, periode.fin))
+    if queryset is not None:
+        besoins = besoins.filter(participant__in=queryset)
+    lignes = besoins.order_by().values_list("domaine__libelle").annotate(n=Count("id")).order_by("-n")
+    return [(libelle or "Domaine non précisé", n) for libelle, n in lignes]
+
+
+def temps_par_activite(periode, salarie=None):
+    """[(activity, hours)] from the latest version of each FSE agenda week, lines dated in the period."""
+    plus_recente = ~Exists(
+        SemaineAgenda.objects.filter(
+            salarie=OuterRef("semaine__salarie"),
+            lundi=OuterRef("semaine__lundi"),
+            version__gt=OuterRef("semaine__version"),
+        )
+    )
+    lignes = LigneAgenda.objects.filter(plus_recente, date__range=(periode.debut, periode.fin))
+    if salarie is not None:
+        lignes = lignes.filter(semaine__salarie=salarie)
+    resultat = (
+        lignes.order_by()
+        .values_list("categorie__libelle", "categorie__ordre")
+        .annotate(heures=Sum("heures"))
+        .order_by("categorie__ordre", "categorie__libelle")
+    )
+    return [(libelle, heures) for libelle, _ordre, heures in resultat]
