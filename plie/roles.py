@@ -77,6 +77,7 @@ ROLE_PERMISSIONS = {
         *_crud("formation", "positionnementformation", ("view", "add", "change")),
         *_AGENDA_FSE,
         *_DONNEES_FSE,
+        "reporting.voir_tableau_de_bord",
     ],
     Role.CHARGE_MISSION: [
         "plie.espace_charge_mission",
@@ -120,6 +121,8 @@ ROLE_PERMISSIONS = {
         "fse.valider_agenda",
         *_DONNEES_FSE,
         *_CONTROLE_FSE,
+        "reporting.voir_tableau_de_bord",
+        *_crud("reporting", "budget"),
     ],
     Role.AUDITEUR_FSE: [
         "plie.espace_audit_fse",

@@ -20,6 +20,9 @@ class Budget(models.Model):
         verbose_name = "budget d'une période"
         verbose_name_plural = "budgets des périodes"
         ordering = ["-debut", "id"]
+        permissions = [
+            ("voir_tableau_de_bord", "Peut consulter le tableau de bord (son portefeuille pour un référent)")
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(fin__gte=F("debut")), name="budget_periode_ordonnee"),
             models.CheckConstraint(condition=Q(montant__gte=0), name="budget_montant_positif"),

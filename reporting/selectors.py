@@ -15,7 +15,6 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import (
     Avg,
     Count,
-    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -25,13 +24,13 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, Least
 
 from entreprises.models import Interaction, TypeInteraction
 from formation.models import BesoinFormation
 from fse.models import LigneAgenda, SemaineAgenda
 from offres.enums import StatutPositionnement
-from offres.models import EtapePositionnement, Offre, Positionnement, Source
+from offres.models import EtapePositionnement, LienSource, Offre, Positionnement, Source
 from participants.enums import MinimaSociaux, MotifSortie, Sexe, StatutParticipant
 from participants.models import Participant
 from plie.models import Commune
@@ -172,9 +171,14 @@ class ChiffresCles:
         return (self.budget / self.flux).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
-def chiffres_cles(periode, queryset=None):
-    """The key figures of a period in three queries, whatever the number of participants."""
-    base = queryset if queryset is not None else Participant.objects.all()
+def chiffres_cles(periode, queryset=None, avec_budget=True):
+    """The key figures of a period. ``queryset`` narrows them (a référent's caseload); the budget
+    then makes no sense."""
+    return chiffres_cles_des_periodes([periode], queryset, avec_budget)[0]
+
+
+def _agregats(periode, n):
+    """The aggregates of one period, their names suffixed with ``_n``."""
     dans_le_flux = Q(date_entree__isnull=False, date_entree__lte=periode.fin) & (
         Q(date_sortie__isnull=True) | Q(date_sortie__gte=periode.debut)
     )
@@ -184,50 +188,68 @@ def chiffres_cles(periode, queryset=None):
         Least(Coalesce("date_sortie", Value(periode.fin)), Value(periode.fin))
         - Greatest("date_entree", Value(periode.debut))
     )
-    valeurs = base.exclude(statut__in=[StatutParticipant.CANDIDAT, StatutParticipant.NON_ADMIS]).aggregate(
-        flux=Count("id", filter=dans_le_flux),
-        entrees=Count("id", filter=Q(date_entree__range=(periode.debut, periode.fin))),
-        sorties=Count("id", filter=sortis),
-        presence=Sum(presence, filter=dans_le_flux),
-        age=Avg(_jours(F("date_entree") - F("date_naissance")), filter=dans_le_flux),
-        femmes=Count("id", filter=dans_le_flux & Q(sexe=Sexe.FEMME)),
-        hommes=Count("id", filter=dans_le_flux & Q(sexe=Sexe.HOMME)),
-        niveau_v=Count("id", filter=dans_le_flux & Q(niveau_formation__isced__lte=ISCED_NIVEAU_V)),
-        qpv=Count("id", filter=dans_le_flux & Q(quartier_prioritaire__isnull=False)),
-        rsa=Count("id", filter=dans_le_flux & Q(minima_sociaux=MinimaSociaux.RSA)),
-        duree=Avg(_jours(F("date_sortie") - F("date_entree")), filter=sortis),
-        positives=Count("id", filter=sortis & Q(motif_sortie__in=MotifSortie.positives())),
-    )
-    presence = _en_jours(valeurs["presence"])
-    flux_n = valeurs["flux"]
-    stock = None if presence is None else (presence + flux_n) / periode.jours  # both days included
-    age = _en_jours(valeurs["age"])
-    duree = _en_jours(valeurs["duree"])
-    return ChiffresCles(
-        periode=periode,
-        communes=Commune.objects.valides_le(periode.fin).count(),
-        flux=flux_n,
-        entrees=valeurs["entrees"],
-        sorties=valeurs["sorties"],
-        stock_moyen=_arrondi(stock),
-        age_moyen=_arrondi(None if age is None else age / JOURS_PAR_AN),
-        femmes=valeurs["femmes"],
-        hommes=valeurs["hommes"],
-        niveau_v_ou_moins=valeurs["niveau_v"],
-        qpv=valeurs["qpv"],
-        rsa=valeurs["rsa"],
-        duree_moyenne_mois=_arrondi(None if duree is None else duree / JOURS_PAR_MOIS),
-        sorties_positives=valeurs["positives"],
-        budget=budget_de(periode),
-    )
+    agregats = {
+        "flux": Count("id", filter=dans_le_flux),
+        "entrees": Count("id", filter=Q(date_entree__range=(periode.debut, periode.fin))),
+        "sorties": Count("id", filter=sortis),
+        "presence": Sum(presence, filter=dans_le_flux),
+        "age": Avg(_jours(F("date_entree") - F("date_naissance")), filter=dans_le_flux),
+        "femmes": Count("id", filter=dans_le_flux & Q(sexe=Sexe.FEMME)),
+        "hommes": Count("id", filter=dans_le_flux & Q(sexe=Sexe.HOMME)),
+        "niveau_v": Count("id", filter=dans_le_flux & Q(niveau_formation__isced__lte=ISCED_NIVEAU_V)),
+        "qpv": Count("id", filter=dans_le_flux & Q(quartier_prioritaire__isnull=False)),
+        "rsa": Count("id", filter=dans_le_flux & Q(minima_sociaux=MinimaSociaux.RSA)),
+        "duree": Avg(_jours(F("date_sortie") - F("date_entree")), filter=sortis),
+        "positives": Count("id", filter=sortis & Q(motif_sortie__in=MotifSortie.positives())),
+    }
+    return {f"{nom}_{n}": agregat for nom, agregat in agregats.items()}
 
 
-def budget_de(periode):
-    """The budget entered for exactly this period, else the sum of those lying within it; None
-    when nothing was entered."""
-    budgets = Budget.objects.filter(debut__gte=periode.debut, fin__lte=periode.fin)
-    total = budgets.aggregate(total=Sum("montant"))["total"]
-    return total
+def chiffres_cles_des_periodes(periodes, queryset=None, avec_budget=True):
+    """The key figures of several periods (the period, the previous one, the same last year) in
+    three queries whatever the number of periods and of participants."""
+    base = queryset if queryset is not None else Participant.objects.all()
+    agregats = {}
+    for n, periode in enumerate(periodes):
+        agregats.update(_agregats(periode, n))
+    valeurs = base.exclude(statut__in=[StatutParticipant.CANDIDAT, StatutParticipant.NON_ADMIS]).aggregate(**agregats)
+    communes = list(Commune.objects.all())
+    budgets = list(
+        Budget.objects.filter(debut__gte=min(p.debut for p in periodes), fin__lte=max(p.fin for p in periodes))
+    )
+    resultat = []
+    for n, periode in enumerate(periodes):
+        v = {nom.rsplit("_", 1)[0]: valeur for nom, valeur in valeurs.items() if nom.endswith(f"_{n}")}
+        presence = _en_jours(v["presence"])
+        stock = None if presence is None else (presence + v["flux"]) / periode.jours  # both days included
+        age = _en_jours(v["age"])
+        duree = _en_jours(v["duree"])
+        resultat.append(
+            ChiffresCles(
+                periode=periode,
+                communes=sum(1 for commune in communes if commune.est_valide_le(periode.fin)),
+                flux=v["flux"],
+                entrees=v["entrees"],
+                sorties=v["sorties"],
+                stock_moyen=_arrondi(stock),
+                age_moyen=_arrondi(None if age is None else age / JOURS_PAR_AN),
+                femmes=v["femmes"],
+                hommes=v["hommes"],
+                niveau_v_ou_moins=v["niveau_v"],
+                qpv=v["qpv"],
+                rsa=v["rsa"],
+                duree_moyenne_mois=_arrondi(None if duree is None else duree / JOURS_PAR_MOIS),
+                sorties_positives=v["positives"],
+                budget=budget_de(periode, budgets) if avec_budget else None,
+            )
+        )
+    return resultat
+
+
+def budget_de(periode, budgets):
+    """The sum of the budgets entered for periods lying within this one; None when none was."""
+    montants = [b.montant for b in budgets if periode.debut <= b.debut and b.fin <= periode.fin]
+    return sum(montants) if montants else None
 
 
 # --- Series and breakdowns -------------------------------------------------------------------
@@ -252,34 +274,25 @@ def periode_des_mois(mois):
     return Periode(mois[0], mois[-1] + relativedelta(day=31))
 
 
-def _comptes_par_mois(queryset, champ, periode):
-    """{first day of month: count} of the rows whose ``champ`` (a date or a datetime) falls in the period."""
-    if isinstance(queryset.model._meta.get_field(champ), DateTimeField):
-        filtre = {f"{champ}__date__range": (periode.debut, periode.fin)}
-    else:
-        filtre = {f"{champ}__range": (periode.debut, periode.fin)}
-    lignes = (
-        queryset.filter(**filtre)
-        .annotate(mois=TruncMonth(champ))
-        .order_by()
-        .values("mois")
-        .annotate(n=Count("pk"))
-        .values_list("mois", "n")
-    )
-    resultat = {}
-    for mois, n in lignes:
-        mois = mois.date() if isinstance(mois, datetime.datetime) else mois
-        resultat[mois] = resultat.get(mois, 0) + n
-    return resultat
+def _bornes_mois(mois):
+    return mois, mois + relativedelta(day=31)
 
 
 def entrees_sorties_par_mois(periode, queryset=None):
-    """[(month, entries, exits)] over the chart's months (two queries)."""
+    """[(month, entries, exits)] over the chart's months (one query)."""
     mois = mois_couverts(periode)
     etendue = periode_des_mois(mois)
-    entrees_ = _comptes_par_mois(entrees(etendue, queryset), "date_entree", etendue)
-    sorties_ = _comptes_par_mois(sorties(etendue, queryset), "date_sortie", etendue)
-    return [(m, entrees_.get(m, 0), sorties_.get(m, 0)) for m in mois]
+    base = queryset if queryset is not None else Participant.objects.all()
+    agregats = {}
+    for n, m in enumerate(mois):
+        agregats[f"e{n}"] = Count("id", filter=Q(date_entree__range=_bornes_mois(m)))
+        agregats[f"s{n}"] = Count("id", filter=Q(statut=StatutParticipant.SORTI, date_sortie__range=_bornes_mois(m)))
+    valeurs = (
+        base.exclude(statut__in=[StatutParticipant.CANDIDAT, StatutParticipant.NON_ADMIS])
+        .filter(Q(date_entree__range=(etendue.debut, etendue.fin)) | Q(date_sortie__range=(etendue.debut, etendue.fin)))
+        .aggregate(**agregats)
+    )
+    return [(m, valeurs[f"e{n}"], valeurs[f"s{n}"]) for n, m in enumerate(mois)]
 
 
 def sorties_par_motif(periode, queryset=None):
@@ -289,57 +302,83 @@ def sorties_par_motif(periode, queryset=None):
     return [(motif.value, motif.label, comptes.get(motif.value, 0), motif in positives) for motif in MotifSortie]
 
 
+def _jour_dans(champ, bornes):
+    """A filter on a timestamp field (the ``…_le`` fields) by its local date."""
+    return Q(**{f"{champ}__date__range": bornes})
+
+
 def offres_par_mois(periode, perimetre_positionnements=None):
     """[(month, collected, qualified, diffused, positionnements, hires)] over the chart's months
-    (five queries). Hires are the positionnements that reached « retenu » that month."""
+    (three queries). Hires are the positionnements that reached « retenu » that month."""
     mois = mois_couverts(periode)
-    etendue = periode_des_mois(mois)
+    etendue = (mois[0], periode_des_mois(mois).fin)
     positionnements = perimetre_positionnements if perimetre_positionnements is not None else Positionnement.objects
-    embauches = EtapePositionnement.objects.filter(
-        statut=StatutPositionnement.RETENU, positionnement__in=positionnements.all()
+    offres = Offre.objects.filter(
+        _jour_dans("cree_le", etendue) | _jour_dans("qualifiee_le", etendue) | _jour_dans("diffusee_le", etendue)
+    ).aggregate(
+        **{
+            f"{champ}{n}": Count("id", filter=_jour_dans(champ, _bornes_mois(m)))
+            for n, m in enumerate(mois)
+            for champ in ("cree_le", "qualifiee_le", "diffusee_le")
+        }
     )
-    series = [
-        _comptes_par_mois(Offre.objects.all(), "cree_le", etendue),
-        _comptes_par_mois(Offre.objects.all(), "qualifiee_le", etendue),
-        _comptes_par_mois(Offre.objects.all(), "diffusee_le", etendue),
-        _comptes_par_mois(positionnements.all(), "cree_le", etendue),
-        _comptes_par_mois(embauches, "date", etendue),
+    positionnes = positionnements.filter(_jour_dans("cree_le", etendue)).aggregate(
+        **{f"p{n}": Count("id", filter=_jour_dans("cree_le", _bornes_mois(m))) for n, m in enumerate(mois)}
+    )
+    embauches = EtapePositionnement.objects.filter(
+        statut=StatutPositionnement.RETENU, positionnement__in=positionnements.all(), date__range=etendue
+    ).aggregate(**{f"r{n}": Count("id", filter=Q(date__range=_bornes_mois(m))) for n, m in enumerate(mois)})
+    return [
+        (
+            m,
+            offres[f"cree_le{n}"],
+            offres[f"qualifiee_le{n}"],
+            offres[f"diffusee_le{n}"],
+            positionnes[f"p{n}"],
+            embauches[f"r{n}"],
+        )
+        for n, m in enumerate(mois)
     ]
-    return [(m, *(serie.get(m, 0) for serie in series)) for m in mois]
 
 
 def offres_par_source(periode):
     """Per source: offers collected in the period, then qualified and diffused among them, their
-    positionnements and hires (one query per figure). An offer seen in two sources counts for both."""
-    sources = list(Source.objects.order_by("nom"))
-    collectees = Offre.objects.filter(cree_le__date__range=(periode.debut, periode.fin))
-
-    def par_source(queryset, chemin):
-        return dict(queryset.order_by().values_list(chemin).annotate(n=Count("pk", distinct=True)))
-
-    colonnes = [
-        par_source(collectees, "liens__source"),
-        par_source(collectees.exclude(qualifiee_le=None), "liens__source"),
-        par_source(collectees.exclude(diffusee_le=None), "liens__source"),
-        par_source(Positionnement.objects.filter(offre__in=collectees), "offre__liens__source"),
-        par_source(
-            Positionnement.objects.filter(offre__in=collectees, statut=StatutPositionnement.RETENU),
-            "offre__liens__source",
-        ),
+    positionnements and hires (two queries). An offer seen in two sources counts for both."""
+    lignes = (
+        LienSource.objects.filter(offre__cree_le__date__range=(periode.debut, periode.fin))
+        .order_by()
+        .values("source")
+        .annotate(
+            collectees=Count("offre", distinct=True),
+            qualifiees=Count("offre", distinct=True, filter=Q(offre__qualifiee_le__isnull=False)),
+            diffusees=Count("offre", distinct=True, filter=Q(offre__diffusee_le__isnull=False)),
+            positionnements=Count("offre__positionnements", distinct=True),
+            embauches=Count(
+                "offre__positionnements",
+                distinct=True,
+                filter=Q(offre__positionnements__statut=StatutPositionnement.RETENU),
+            ),
+        )
+    )
+    comptes = {ligne.pop("source"): ligne for ligne in lignes}
+    colonnes = ["collectees", "qualifiees", "diffusees", "positionnements", "embauches"]
+    return [
+        (source, *(comptes[source.pk][colonne] for colonne in colonnes))
+        for source in Source.objects.filter(pk__in=comptes).order_by("nom")
     ]
-    lignes = [(source, *(colonne.get(source.pk, 0) for colonne in colonnes)) for source in sources]
-    return [ligne for ligne in lignes if any(ligne[1:])]
 
 
 def interactions_par_type(periode, auteur=None):
     """[(type, label, count)] of the company interactions of the period, and the number of
-    distinct companies met (two queries)."""
+    distinct companies met (one query)."""
     interactions = Interaction.objects.filter(date__range=(periode.debut, periode.fin))
     if auteur is not None:
         interactions = interactions.filter(auteur=auteur)
-    comptes = dict(interactions.order_by().values_list("type").annotate(n=Count("id")))
-    entreprises_ = interactions.values("entreprise").distinct().count()
-    return [(t.value, t.label, comptes.get(t.value, 0)) for t in TypeInteraction], entreprises_
+    valeurs = interactions.aggregate(
+        entreprises=Count("entreprise", distinct=True),
+        **{t.value: Count("id", filter=Q(type=t.value)) for t in TypeInteraction},
+    )
+    return [(t.value, t.label, valeurs[t.value]) for t in TypeInteraction], valeurs["entreprises"]
 
 
 def besoins_formation_par_domaine(periode, queryset=None):
