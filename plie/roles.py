@@ -98,6 +98,8 @@ ROLE_PERMISSIONS = {
         *_crud("formation", "sessionformation"),
         *_crud("formation", "positionnementformation", ("view", "add", "change")),
         *_AGENDA_FSE,
+        # Her monthly activity report (her own only, enforced by the views).
+        *_crud("reporting", "rapportmensuel", ("view", "add", "change")),
     ],
     Role.COORDINATRICE: [
         "plie.espace_coordination",
@@ -123,6 +125,9 @@ ROLE_PERMISSIONS = {
         *_CONTROLE_FSE,
         "reporting.voir_tableau_de_bord",
         *_crud("reporting", "budget"),
+        "reporting.view_rapportmensuel",
+        *_crud("reporting", "bilan", ("view", "add", "change")),
+        *_crud("reporting", "sectionbilan", ("view", "add", "change")),
     ],
     Role.AUDITEUR_FSE: [
         "plie.espace_audit_fse",
