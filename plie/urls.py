@@ -52,6 +52,7 @@ urlpatterns = [
     path("entreprises/", include("entreprises.urls")),
     path("formation/", include("formation.urls")),
     path("fse/", include("fse.urls")),
+    path("pilotage/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]

@@ -1,0 +1,3 @@
+"""bilans"""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""rapports"""
+
+urlpatterns = []

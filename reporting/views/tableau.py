@@ -1,0 +1,3 @@
+"""tableau"""
+
+urlpatterns = []
