@@ -188,9 +188,9 @@ def age_au(date_naissance, jour):
 
 
 def tranche_age(date_naissance, date_entree):
-    """The age band at entry, as (code, label)."""
+    """The age band at entry, as (code, label); (None, None) for a birth date after the entry."""
     age = age_au(date_naissance, date_entree)
-    return next((code, libelle) for code, libelle, bas, haut in TRANCHES_AGE if bas <= age <= haut)
+    return next(((code, libelle) for code, libelle, bas, haut in TRANCHES_AGE if bas <= age <= haut), (None, None))
 
 
 def tranche_cite(isced):
@@ -276,6 +276,8 @@ def donnees_manquantes(faits, aujourd_hui):
     if not faits.donnees_saisies or not faits.menage:
         manques.append("situation du ménage")
     if faits.date_sortie is not None:
+        if faits.resultat_constate_le is not None and not resultat_valable(faits):
+            manques.append("résultat à la sortie (constaté hors du délai de 4 semaines)")
         if faits.resultat_constate_le is None:
             if aujourd_hui > limite_resultat_sortie(faits.date_sortie):
                 manques.append("résultat à la sortie (non constaté dans les 4 semaines)")

@@ -1,9 +1,11 @@
 """Reads of the FSE data shared by the pages, the exports, the CSF pack and the dashboards."""
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 
 from participants.enums import StatutParticipant
 from participants.models import Participant
+from participants.selectors import participants_visibles
 
 from . import rules
 from .models import CHAMPS_DONNEES_FSE
@@ -52,7 +54,7 @@ def indicateurs(debut, fin, queryset=None):
     # The follow-up falls due 6 months after the exit: exits from 7 months before are enough to read.
     candidats_suivi = base.filter(
         date_entree__isnull=False,
-        date_sortie__range=(debut - rules.relativedelta(months=rules.MOIS_SUIVI + 1), fin),
+        date_sortie__range=(debut - relativedelta(months=rules.MOIS_SUIVI + 1), fin),
     )
     suivis = [
         f
@@ -71,13 +73,27 @@ def _tableau(definitions, liste):
     return [(code, libelle, comptes[code]) for code, libelle, _test in definitions]
 
 
+def participants_lisibles(user):
+    """Whose FSE data ``user`` reads: everyone for whoever exports it for the funder (the
+    coordination, the auditor), otherwise the participants they see (a référent's caseload)."""
+    if user.has_perm("fse.exporter_donnees_fse"):
+        return Participant.objects.all()
+    return participants_visibles(user)
+
+
 def incomplets(debut, fin, aujourd_hui, queryset=None):
-    """The participants of the operation over the period whose FSE data is missing something,
-    each with the list of what is missing: [(participant, [missing, …])]."""
+    """The participants of the operation over the period — or whose 6-month follow-up fell due
+    in it — whose FSE data is missing something: [(participant, [missing, …])]."""
     base = queryset if queryset is not None else Participant.objects.all()
-    participants = avec_faits(participants_operation(debut, fin).filter(pk__in=base.values("pk"))).order_by(
-        "nom", "prenom", "pk"
+    suivi_du = Q(
+        date_entree__isnull=False,
+        date_sortie__range=(
+            debut - relativedelta(months=rules.MOIS_SUIVI),
+            fin - relativedelta(months=rules.MOIS_SUIVI),
+        ),
     )
+    concernes = Participant.objects.filter(Q(pk__in=participants_operation(debut, fin).values("pk")) | suivi_du)
+    participants = avec_faits(concernes.filter(pk__in=base.values("pk"))).order_by("nom", "prenom", "pk")
     resultat = []
     for participant in participants:
         manques = rules.donnees_manquantes(faits(participant), aujourd_hui)
