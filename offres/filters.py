@@ -41,6 +41,10 @@ def trier(queryset, tri):
     return queryset.order_by(*champs), tri
 
 
+def _champ_date(label):
+    return {"label": label, "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
 class OffreFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Intitulé ou employeur", method="chercher")
     statut = django_filters.ChoiceFilter(choices=StatutOffre.choices, empty_label="Tous les statuts")
@@ -72,10 +76,45 @@ class OffreFilter(django_filters.FilterSet):
         label="Publiées jusqu'au",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # When the offer was collected, qualified, diffused (local dates): the dashboard's offers by
+    # month and by source link here with the same definitions as reporting.selectors.
+    collectee_du = django_filters.DateFilter(
+        field_name="cree_le", lookup_expr="date__gte", **_champ_date("Collectées depuis le")
+    )
+    collectee_au = django_filters.DateFilter(
+        field_name="cree_le", lookup_expr="date__lte", **_champ_date("Collectées jusqu'au")
+    )
+    qualifiee_du = django_filters.DateFilter(
+        field_name="qualifiee_le", lookup_expr="date__gte", **_champ_date("Qualifiées depuis le")
+    )
+    qualifiee_au = django_filters.DateFilter(
+        field_name="qualifiee_le", lookup_expr="date__lte", **_champ_date("Qualifiées jusqu'au")
+    )
+    diffusee_du = django_filters.DateFilter(
+        field_name="diffusee_le", lookup_expr="date__gte", **_champ_date("Diffusées depuis le")
+    )
+    diffusee_au = django_filters.DateFilter(
+        field_name="diffusee_le", lookup_expr="date__lte", **_champ_date("Diffusées jusqu'au")
+    )
 
     class Meta:
         model = Offre
-        fields = ["q", "statut", "type_contrat", "commune", "rome", "source", "publiee_du", "publiee_au"]
+        fields = [
+            "q",
+            "statut",
+            "type_contrat",
+            "commune",
+            "rome",
+            "source",
+            "publiee_du",
+            "publiee_au",
+            "collectee_du",
+            "collectee_au",
+            "qualifiee_du",
+            "qualifiee_au",
+            "diffusee_du",
+            "diffusee_au",
+        ]
 
     def __init__(self, *args, statuts=None, **kwargs):
         super().__init__(*args, **kwargs)
