@@ -57,17 +57,25 @@ class Periode:
         return (self.fin - self.debut).days + 1
 
     def precedente(self):
-        """The period of the same length just before (the previous month for a calendar month)."""
-        if self.est_mois_civil():
-            debut = self.debut - relativedelta(months=1)
-            return Periode(debut, self.debut - datetime.timedelta(days=1))
+        """The period just before: for one starting on the 1st of a month, the same months (and
+        days) before — last month, last year for a calendar year, October 1–29 for November
+        1–29 —; otherwise the same number of days just before."""
+        if self.debut.day == 1:
+            return self._decalee(relativedelta(months=self._nb_mois()))
         return Periode(self.debut - datetime.timedelta(days=self.jours), self.debut - datetime.timedelta(days=1))
 
     def annee_precedente(self):
-        fin = self.fin - relativedelta(years=1)
-        if self.est_mois_civil():
-            fin = (self.debut - relativedelta(years=1)) + relativedelta(day=31)
-        return Periode(self.debut - relativedelta(years=1), fin)
+        return self._decalee(relativedelta(years=1))
+
+    def _nb_mois(self):
+        return (self.fin.year - self.debut.year) * 12 + self.fin.month - self.debut.month + 1
+
+    def _decalee(self, ecart):
+        """Shifted back by ``ecart``, a period ending on a month's last day still ending on one."""
+        fin = self.fin - ecart
+        if self.fin == self.fin + relativedelta(day=31):
+            fin += relativedelta(day=31)
+        return Periode(self.debut - ecart, fin)
 
     def est_mois_civil(self):
         return self.debut.day == 1 and self.fin == self.debut + relativedelta(day=31)

@@ -109,6 +109,14 @@ def test_comparison_periods():
     assert fevrier.annee_precedente() == Periode(D(2027, 2, 1), D(2027, 2, 28))
     libre = Periode(D(2026, 11, 10), D(2026, 11, 19))
     assert libre.precedente() == Periode(D(2026, 10, 31), D(2026, 11, 9))
+    annee = Periode(D(2025, 1, 1), D(2025, 12, 31))
+    assert annee.precedente() == annee.annee_precedente() == Periode(D(2024, 1, 1), D(2024, 12, 31))
+    debut_de_mois = Periode(D(2026, 11, 1), D(2026, 11, 29))
+    assert debut_de_mois.precedente() == Periode(D(2026, 10, 1), D(2026, 10, 29))
+    trimestre = Periode(D(2026, 9, 1), D(2026, 11, 30))
+    assert trimestre.precedente() == Periode(D(2026, 6, 1), D(2026, 8, 31))
+    mars = Periode.mois(2027, 3)
+    assert Periode.mois(2028, 2).precedente() == Periode.mois(2028, 1) and mars.precedente() == Periode.mois(2027, 2)
 
 
 def test_an_empty_period_gives_no_shares_rather_than_a_division_by_zero(db):
