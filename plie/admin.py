@@ -7,19 +7,23 @@ from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, T
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "structure", "is_active", "last_login"]
-    list_filter = ["groups", "is_active", "is_staff"]
+    list_display = ["email", "first_name", "last_name", "structure", "is_active", "agenda_fse", "last_login"]
+    list_filter = ["groups", "is_active", "agenda_fse", "is_staff"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Identité", {"fields": ["first_name", "last_name", "structure"]}),
+        ("Agenda FSE", {"fields": ["agenda_fse"]}),
         ("Rôle et droits", {"fields": ["is_active", "groups", "is_staff", "is_superuser", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (
             None,
-            {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "password1", "password2", "groups"]},
+            {
+                "classes": ["wide"],
+                "fields": ["email", "first_name", "last_name", "password1", "password2", "groups", "agenda_fse"],
+            },
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]

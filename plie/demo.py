@@ -71,6 +71,8 @@ the generated rows must all be found in the database (by their stable fields): r
 kept. A second run with the same arguments therefore writes nothing but the
 staff accounts' upsert (which changes nothing either), and keeps what people did with the demo
 during the day (an offer qualified, a participant's référent changed, an entretien recorded).
+
+The FSE side (weekly agendas of the FSE-funded posts, participants' FSE data) is in ``demo_fse``.
 """
 
 import math
@@ -156,6 +158,7 @@ from participants.models import (
 )
 from participants.services import detections_rafraichir
 
+from . import demo_fse
 from .factories import DEMO_MOT_DE_PASSE
 from .models import (
     CategorieContrat,
@@ -2780,6 +2783,13 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
                 modele.objects.bulk_create(lignes, batch_size=1000)
             _enregistrer_fichier(fichier)
         detections = detections_rafraichir(today=today)
+        # The FSE side (agendas of the FSE-funded posts, participants' FSE data): additive, keyed.
+        fse = demo_fse.charger_agendas(
+            seed=seed, today=today, charge=charge, coordinatrice=coordinatrice, referents=referents
+        )
+        fse["donnees_fse_creees"] = demo_fse.charger_donnees_participants(
+            seed=seed, today=today, prefixe=PREFIXE_IDENTIFIANT_DEMO
+        )
 
     return {
         "comptes": len(_COMPTES),
@@ -2797,6 +2807,7 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
         **{modele._meta.model_name: len(lignes) for modele, lignes in vie_offres.items()},
         **{modele._meta.model_name: len(lignes) for modele, lignes in fichier.lignes.items()},
         "detections_creees": detections[0],
+        **fse,
         "recharge": not a_jour,
         "duree_s": round(time.monotonic() - debut, 1),
     }

@@ -278,6 +278,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offres.tasks.purger_donnees_brutes",
         "schedule": crontab(hour=4, minute=15),
     },
+    "rappel-agendas-fse": {
+        "task": "fse.tasks.rappeler_agendas_non_soumis",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+    },
+    "rapports-mensuels": {
+        "task": "reporting.tasks.rapports_du_mois",
+        "schedule": crontab(hour=6, minute=0, day_of_month="1"),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------
