@@ -26,6 +26,48 @@ class LigneForm(forms.Form):
         ]
 
 
+class GrilleForm(forms.Form):
+    """The week as a grid: one cell per activity and day, hours typed with the keyboard (Tab
+    moves to the next day). Only simple lines (hours without comment or link) show in it."""
+
+    def __init__(self, *args, lundi, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jours = rules.jours_semaine(lundi)
+        self.categories = list(categories)
+        for categorie in self.categories:
+            for jour in self.jours:
+                self.fields[self.nom_case(categorie, jour)] = forms.DecimalField(
+                    label=f"{categorie}, {rules.JOURS[jour.weekday()]} {jour:%d/%m}",
+                    required=False,
+                    min_value=0,
+                    max_value=rules.HEURES_MAX_LIGNE,
+                    max_digits=4,
+                    decimal_places=2,
+                    localize=True,
+                    error_messages={
+                        "invalid": "Saisissez un nombre d'heures (ex. 3,5).",
+                        "max_value": f"Au plus {rules.format_heures(rules.HEURES_MAX_LIGNE)} par case.",
+                        "min_value": "Le nombre d'heures ne peut être négatif.",
+                        "max_decimal_places": "Deux décimales au plus.",
+                    },
+                )
+
+    @staticmethod
+    def nom_case(categorie, jour):
+        return f"h_{categorie.pk}_{jour.isoformat()}"
+
+    def lignes(self):
+        """Rows for the template: (category, [(day, bound field)])."""
+        return [(c, [(jour, self[self.nom_case(c, jour)]) for jour in self.jours]) for c in self.categories]
+
+    def heures_par_case(self):
+        return {
+            (categorie, jour): self.cleaned_data[self.nom_case(categorie, jour)]
+            for categorie in self.categories
+            for jour in self.jours
+        }
+
+
 class MotifForm(forms.Form):
     motif = forms.CharField(label="Motif de la correction", widget=forms.Textarea(attrs={"rows": 2}))
 

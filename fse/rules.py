@@ -347,3 +347,20 @@ def compter(indicateurs, faits):
     """{code: count} for a list of indicators over the facts of the participants concerned."""
     faits = list(faits)
     return {code: sum(1 for f in faits if test(f)) for code, _libelle, test in indicateurs}
+
+
+# --- Weekly grid entry ---------------------------------------------------------------------------
+
+
+def ligne_simple(ligne):
+    """A line the weekly grid may rewrite: hours only, no comment and no link."""
+    return not (ligne.commentaire or ligne.offre_id or ligne.entreprise_id or ligne.evenement_id or ligne.action_id)
+
+
+def cases_grille(lignes):
+    """{(category id, date): hours} of the simple lines, summed per cell."""
+    cases = defaultdict(lambda: Decimal("0"))
+    for ligne in lignes:
+        if ligne_simple(ligne):
+            cases[(ligne.categorie_id, ligne.date)] += Decimal(ligne.heures)
+    return dict(cases)

@@ -6,6 +6,8 @@ reason, attributed and dated, and the validated version stays as it was.
 """
 
 import datetime
+from collections import defaultdict
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -57,6 +59,39 @@ def ligne_enregistrer(semaine, *, ligne=None, **champs):
     ligne.full_clean()
     ligne.save()
     return ligne
+
+
+@transaction.atomic
+def grille_enregistrer(semaine, heures_par_case):
+    """Save the weekly grid: ``heures_par_case`` maps (category, date) to the hours of that cell
+    (None or 0 empties it). Each cell becomes one simple line (hours only); commented or linked
+    lines are left as they are. All or nothing: the first invalid cell stops everything."""
+    _verifier_modifiable(semaine)
+    simples = defaultdict(list)
+    for ligne in semaine.lignes.select_for_update():
+        if rules.ligne_simple(ligne):
+            simples[(ligne.categorie_id, ligne.date)].append(ligne)
+    modifiees = 0
+    for (categorie, jour), heures in heures_par_case.items():
+        existantes = simples.get((categorie.pk, jour), [])
+        actuelles = sum((ligne.heures for ligne in existantes), Decimal("0"))
+        heures = heures or Decimal("0")
+        if heures == actuelles:
+            continue
+        modifiees += 1
+        for ligne in existantes[1:] if heures else existantes:
+            ligne.delete()
+        if not heures:
+            continue
+        try:
+            ligne_enregistrer(
+                semaine, ligne=existantes[0] if existantes else None, date=jour, categorie=categorie, heures=heures
+            )
+        except ValidationError as erreur:
+            raise ValidationError(
+                f"{rules.JOURS[jour.weekday()].capitalize()} {jour:%d/%m/%Y}, {categorie} : {' '.join(erreur.messages)}"
+            ) from None
+    return modifiees
 
 
 def ligne_supprimer(ligne):

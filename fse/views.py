@@ -15,8 +15,8 @@ from django.views.generic import ListView, TemplateView
 from plie.views import RolePageMixin
 
 from . import rules, services
-from .forms import LigneForm, MotifForm
-from .models import LigneAgenda, SemaineAgenda
+from .forms import GrilleForm, LigneForm, MotifForm
+from .models import CategorieActivite, LigneAgenda, SemaineAgenda
 from .rules import StatutSemaine
 
 
@@ -30,7 +30,7 @@ class AgendaSemaine(RolePageMixin, TemplateView):
 
     permission_required = "fse.add_ligneagenda"
     template_name = "fse/agenda_semaine.html"
-    ACTIONS = ("ajouter", "supprimer", "copier", "soumettre", "corriger")
+    ACTIONS = ("grille", "ajouter", "supprimer", "copier", "soumettre", "corriger")
 
     def dispatch(self, request, *args, **kwargs):
         jour = kwargs.get("jour")
@@ -54,7 +54,19 @@ class AgendaSemaine(RolePageMixin, TemplateView):
             .first()
         )
 
-    def get_context_data(self, form=None, motif_form=None, **kwargs):
+    def grille(self, lignes, data=None):
+        categories = list(CategorieActivite.objects.filter(actif=True))
+        cases = rules.cases_grille(lignes)
+        initial = {
+            GrilleForm.nom_case(c, jour): rules.format_heures(cases[(c.pk, jour)]).removesuffix(" h")
+            if (c.pk, jour) in cases
+            else ""
+            for c in categories
+            for jour in rules.jours_semaine(self.lundi)
+        }
+        return GrilleForm(data, initial=initial, lundi=self.lundi, categories=categories)
+
+    def get_context_data(self, form=None, motif_form=None, grille=None, **kwargs):
         context = super().get_context_data(**kwargs)
         semaine = self.semaine_existante() or SemaineAgenda(salarie=self.request.user, lundi=self.lundi)
         lignes = list(semaine.lignes.select_related("categorie")) if semaine.pk else []
@@ -81,6 +93,8 @@ class AgendaSemaine(RolePageMixin, TemplateView):
             modifiable=semaine.modifiable,
             validee=semaine.statut == StatutSemaine.VALIDEE,
             form=form or LigneForm(lundi=self.lundi),
+            grille=grille or self.grille(lignes),
+            lignes_detaillees=sum(1 for ligne in lignes if not rules.ligne_simple(ligne)),
             motif_form=motif_form or MotifForm(),
             precedente=self.url_semaine(self.lundi - datetime.timedelta(days=7)),
             suivante=self.url_semaine(self.lundi + datetime.timedelta(days=7)),
@@ -99,6 +113,25 @@ class AgendaSemaine(RolePageMixin, TemplateView):
             _erreur(request, erreur)
             reponse = None
         return reponse or redirect(self.url_semaine())
+
+    def action_grille(self, request):
+        semaine = self.semaine_existante()
+        lignes = list(semaine.lignes.all()) if semaine else []
+        grille = self.grille(lignes, request.POST)
+        if not grille.is_valid():
+            messages.error(request, "La semaine n'a pas été enregistrée : corrigez les cases signalées.")
+            return self.render_to_response(self.get_context_data(grille=grille))
+        semaine = semaine or services.semaine_obtenir(request.user, self.lundi)
+        try:
+            modifiees = services.grille_enregistrer(semaine, grille.heures_par_case())
+        except ValidationError as erreur:
+            _erreur(request, erreur)
+            return self.render_to_response(self.get_context_data(grille=grille))
+        messages.success(
+            request,
+            f"Semaine enregistrée ({modifiees} case{'s' if modifiees > 1 else ''} modifiée{'s' if modifiees > 1 else ''}).",
+        )
+        return None
 
     def action_ajouter(self, request):
         form = LigneForm(request.POST, lundi=self.lundi)
