@@ -72,3 +72,12 @@ def page(browser, request):
         (dossier / f"{request.node.name}.txt").write_text(f"{page.url}\n\n{page.inner_text('body')}", encoding="utf-8")
     context.close()
     assert errors == [], f"erreurs dans la console du navigateur : {errors}"
+
+
+def naviguer(page, menu, lien):
+    """Follow a link of the main navigation, opening its menu first (a menu of one page is a link)."""
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    bouton = navigation.get_by_role("button", name=menu, exact=True)
+    if bouton.count():
+        bouton.click()
+    navigation.get_by_role("link", name=lien, exact=True).click()

@@ -14,6 +14,7 @@ from entreprises.models import ActionCollective, Interaction, TypeAction, TypeIn
 from participants.factories import ParticipantFactory
 from plie.roles import Role
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import naviguer
 
 
 def _connexion(page, live_server, user):
@@ -60,7 +61,7 @@ def test_referent_logs_an_exchange_and_registers_participants_to_a_visit(live_se
 
     # 1. The company page: log a meeting with the quick form, it heads the timeline.
     _connexion(page, live_server, referent)
-    page.get_by_role("link", name="Entreprises", exact=True).click()
+    naviguer(page, "Entreprises", "Entreprises")
     page.get_by_role("link", name="Boulangerie Martin & Fils").click()
     page.get_by_role("heading", name="Boulangerie Martin & Fils").wait_for()
     echanges = page.locator("#echanges")
@@ -81,7 +82,7 @@ def test_referent_logs_an_exchange_and_registers_participants_to_a_visit(live_se
     assert "Aucun échange consigné" not in echanges.inner_text()
 
     # 2. The company visit: register both participants of the caseload.
-    page.get_by_role("link", name="Actions collectives", exact=True).click()
+    naviguer(page, "Entreprises", "Actions collectives")
     page.get_by_role("link", name="Visite du fournil Martin").click()
     page.get_by_role("heading", name="Visite du fournil Martin").wait_for()
     assert "sur 10 (10 restantes)" in page.inner_text("main")

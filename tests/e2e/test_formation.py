@@ -10,6 +10,7 @@ from formation.models import BesoinFormation, Dispositif, PositionnementFormatio
 from participants.factories import ParticipantFactory
 from plie.roles import Role
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import naviguer
 
 TRANSPORT = "Transport, manutention, magasinage"
 
@@ -74,7 +75,7 @@ def test_training_need_positioned_on_a_poec_session(live_server, page, make_user
     # 2. The chargé de mission finds it among the training needs and positions Inès on the POEC.
     _deconnexion(page)
     _connexion(page, live_server, charge)
-    page.get_by_role("link", name="Besoins de formation", exact=True).click()
+    naviguer(page, "Formation", "Besoins de formation")
     page.get_by_text("1 besoin.", exact=True).wait_for()
     ligne = page.get_by_role("row").filter(has_text="CACES R489")
     assert "LAMBERT Inès" in ligne.inner_text()

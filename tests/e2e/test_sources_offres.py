@@ -13,6 +13,7 @@ from offres.enums import StatutOffre, TypeSource
 from offres.models import LienSource, Offre, Source
 from plie.roles import Role
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import naviguer
 
 TITRES = ["Préparateur de commandes (H/F)", "Agent d'entretien (H/F)", "Manutentionnaire (H/F)"]
 
@@ -44,7 +45,7 @@ def test_charge_de_mission_imports_a_partner_workbook(live_server, page, make_us
     charge = make_user(Role.CHARGE_MISSION)
     _connexion(page, live_server, charge)
 
-    page.get_by_role("link", name="Sources", exact=True).click()
+    naviguer(page, "Offres", "Sources")
     page.get_by_role("heading", name="Sources d'offres").wait_for()
     page.get_by_role("link", name="Déposer un classeur partenaire").click()
 
@@ -164,7 +165,7 @@ def test_charge_de_mission_imports_an_offer_from_its_address(live_server, page, 
     _connexion(page, live_server, charge)
     url = f"{site}/offres/vendeur"
 
-    page.get_by_role("link", name="Sources", exact=True).click()
+    naviguer(page, "Offres", "Sources")
     page.get_by_role("link", name="Importer depuis une URL").click()
     page.get_by_label("Adresse de l'offre").fill(url)
     page.get_by_role("button", name="Lire la page").click()

@@ -1,19 +1,23 @@
 """Journey: the coordinatrice opens the dashboard, looks at last year, enters a period of her own,
-then clicks a figure and finds the same number of people in the participants list. Once the
-dashboard's PDF export exists, she downloads it."""
+then clicks a figure and finds the same number of people in the participants list; and she
+downloads the dashboard as a PDF."""
 
 import datetime
+import io
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from participants.enums import Sexe
 from participants.factories import ParticipantFactory
+from plie.models import JournalAcces
 from plie.roles import Role
 from reporting import selectors
 from reporting.selectors import Periode
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import naviguer
 
 D = datetime.date
 
@@ -53,7 +57,7 @@ def test_the_coordinatrice_follows_a_figure_to_the_people_behind_it(live_server,
 
     # 1. From the navigation to the dashboard, on the current month by default.
     _connexion(page, live_server, coordinatrice, "Coordination du PLIE")
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Tableau de bord").click()
+    naviguer(page, "Pilotage", "Tableau de bord")
     page.get_by_role("heading", name="Tableau de bord", level=1).wait_for()
     raccourcis = page.get_by_role("navigation", name="Périodes usuelles")
     assert raccourcis.get_by_role("link", name="Ce mois-ci").get_attribute("aria-current") == "true"
@@ -93,17 +97,22 @@ def test_the_coordinatrice_follows_a_figure_to_the_people_behind_it(live_server,
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_the_coordinatrice_downloads_the_dashboard_pdf(live_server, page, make_user, annee_derniere):
-    """To complete by the lead once ``reporting:tableau_pdf`` exists (the exports are another
-    helper's work): until then the dashboard shows no PDF link and this test is skipped."""
-    try:
-        reverse("reporting:tableau_pdf")
-    except NoReverseMatch:
-        pytest.skip("Export PDF du tableau de bord pas encore disponible (reporting:tableau_pdf).")
+    """From the dashboard of last year, the PDF link downloads that year's dashboard, logged."""
     coordinatrice = make_user(Role.COORDINATRICE)
+    flux = selectors.flux(Periode(D(annee_derniere, 1, 1), D(annee_derniere, 12, 31))).count()
     _connexion(page, live_server, coordinatrice, "Coordination du PLIE")
     page.goto(f"{live_server.url}{reverse('reporting:tableau')}?du={annee_derniere}-01-01&au={annee_derniere}-12-31")
     with page.expect_download() as telechargement:
         page.get_by_role("link", name="Télécharger en PDF").click()
-    chemin = telechargement.value.path()
-    with open(chemin, "rb") as fichier:
-        assert fichier.read(5) == b"%PDF-"
+    assert telechargement.value.suggested_filename == f"tableau-de-bord-{annee_derniere}0101-{annee_derniere}1231.pdf"
+    with open(telechargement.value.path(), "rb") as fichier:
+        contenu = fichier.read()
+    assert contenu[:5] == b"%PDF-"
+    texte = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(contenu)).pages).split())
+    assert f"Tableau de bord — Année {annee_derniere}" in texte
+    assert (
+        f"(flux) Entrées au plus tard le dernier jour de la période et non sorties avant le premier. {flux} " in texte
+    )
+    assert JournalAcces.objects.filter(
+        utilisateur=coordinatrice, action=JournalAcces.Action.EXPORT, objet_type="tableau_de_bord"
+    ).exists()
