@@ -15,7 +15,9 @@ in one ZIP with a SHA-256 manifest.
 - ``LISEZMOI.txt`` and, last, ``MANIFESTE.sha256`` (``sha256sum -c`` format).
 
 The number of SQL queries does not depend on the number of weeks, lines or actions: weeks, lines
-(streamed), actions and registrations are each read once.
+(streamed), actions and registrations are each read once. The PDF layout (WeasyPrint), which is
+most of the time, runs in a few forked processes (``_Rendu``); the pages ask for a pack with
+``pack_demander`` and a worker builds it with ``pack_construire``.
 """
 
 import contextlib
@@ -38,6 +40,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files import File
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -904,6 +907,15 @@ def _lisezmoi(
 
 
 # --- The pack asked from the pages (Celery task) ------------------------------------------------
+
+
+def pack_demander(*, par, debut, fin, salarie=None):
+    """Record a pack asked for from the pages and queue its preparation once committed."""
+    from .tasks import construire_pack_csf
+
+    pack = PackCsf.objects.create(demande_par=par, debut=debut, fin=fin, salarie=salarie)
+    transaction.on_commit(lambda: construire_pack_csf.delay(pack.pk))
+    return pack
 
 
 def pack_construire(pack_id, *, tache_id=""):

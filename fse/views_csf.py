@@ -8,7 +8,6 @@ participants and staff.
 """
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,20 +24,6 @@ from .models import PackCsf
 PERMISSION = "fse.exporter_csf"
 PACKS_PAR_PAGE = 20
 PACKS_ACCUEIL = 5
-
-
-def demander(pack_form, user):
-    """Record the pack asked for and queue its preparation after the commit."""
-    from .tasks import construire_pack_csf
-
-    pack = PackCsf.objects.create(
-        demande_par=user,
-        debut=pack_form.cleaned_data["du"],
-        fin=pack_form.cleaned_data["au"],
-        salarie=pack_form.cleaned_data["salarie"],
-    )
-    transaction.on_commit(lambda: construire_pack_csf.delay(pack.pk))
-    return pack
 
 
 def _perimetre(pack):
@@ -68,7 +53,8 @@ class PackCsfPage(RolePageMixin, ListView):
             messages.error(request, "Le pack n'a pas été demandé : corrigez le formulaire.")
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        pack = demander(form, request.user)
+        donnees = form.cleaned_data
+        pack = csf.pack_demander(par=request.user, debut=donnees["du"], fin=donnees["au"], salarie=donnees["salarie"])
         messages.success(
             request,
             f"Pack du {pack.debut:%d/%m/%Y} au {pack.fin:%d/%m/%Y} ({_perimetre(pack)}) demandé : "
