@@ -18,7 +18,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["bench_import", "bench_offres", "bench_matching", "bench_ingestion", "bench_rapport_region"]
+SCRIPTS = [
+    "bench_import",
+    "bench_offres",
+    "bench_matching",
+    "bench_ingestion",
+    "bench_rapport_region",
+    "bench_rapport_mensuel",
+    "bench_csf",
+]
 
 
 def creer_base(url):
