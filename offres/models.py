@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import TruncDate
 
 from .enums import (
     MotifCloture,
@@ -113,6 +114,11 @@ class Offre(models.Model):
         indexes = [
             models.Index(fields=["statut", "-date_publication"]),
             models.Index(fields=["statut", "date_publication", "id"], name="offre_file_qualification"),
+            # The dashboard counts offers by local day of collection, qualification and diffusion
+            # (``__date`` lookups: the expression, in the project's time zone, must match).
+            models.Index(TruncDate("cree_le"), name="offre_cree_le_jour"),
+            models.Index(TruncDate("qualifiee_le"), name="offre_qualifiee_le_jour"),
+            models.Index(TruncDate("diffusee_le"), name="offre_diffusee_le_jour"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -203,7 +209,10 @@ class Positionnement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["offre", "participant"], name="un_positionnement_par_offre_et_participant")
         ]
-        indexes = [models.Index(fields=["statut", "derniere_etape_le"])]
+        indexes = [
+            models.Index(fields=["statut", "derniere_etape_le"]),
+            models.Index(TruncDate("cree_le"), name="positionnement_cree_le_jour"),  # the dashboard, by month
+        ]
 
     def __str__(self):
         return f"{self.participant} sur {self.offre}"
@@ -223,6 +232,7 @@ class EtapePositionnement(models.Model):
         verbose_name = "étape de positionnement"
         verbose_name_plural = "étapes de positionnement"
         ordering = ["date", "id"]
+        indexes = [models.Index(fields=["statut", "date"], name="etape_pos_statut_date")]  # hires by month
 
     def __str__(self):
         return f"{self.get_statut_display()} le {self.date:%d/%m/%Y}"

@@ -137,6 +137,9 @@ class Participant(models.Model):
             models.Index(fields=["referent", "statut"]),
             models.Index(fields=["statut", "date_entree"]),
             models.Index(fields=["nom", "prenom"]),
+            # Entries and exits of a period (dashboard, participants list).
+            models.Index(fields=["date_entree"], name="participant_date_entree"),
+            models.Index(fields=["date_sortie"], name="participant_date_sortie"),
         ]
         constraints = [
             models.CheckConstraint(

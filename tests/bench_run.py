@@ -26,6 +26,7 @@ SCRIPTS = [
     "bench_rapport_region",
     "bench_rapport_mensuel",
     "bench_csf",
+    "bench_tableau",
 ]
 
 
