@@ -53,7 +53,7 @@ from openpyxl.utils import get_column_letter
 from entreprises import rules as regles_actions
 from entreprises.models import ActionCollective, Creneau, Inscription, Presence, StatutAction
 from plie.models import User
-from plie.pdf import BASE_SANS_REQUETE, fetcher_statique
+from plie.pdf import BASE_SANS_REQUETE, MENTION_UE, fetcher_statique
 from plie.roles import Role
 from plie.tableur import neutraliser
 
@@ -65,7 +65,6 @@ logger = logging.getLogger(__name__)
 
 DUREE_MAX = relativedelta(years=7)
 AVANCE_MAX = relativedelta(years=1)
-MENTION_UE = "Cofinancé par l'Union européenne — Fonds social européen plus (FSE+)"
 MANIFESTE = "MANIFESTE.sha256"
 LISEZMOI = "LISEZMOI.txt"
 FORMAT_DATE = "DD/MM/YYYY"

@@ -18,6 +18,9 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 
+# The funding mention every printed or exported document carries, with the EU emblem (RULES §6).
+MENTION_UE = "Cofinancé par l'Union européenne — Fonds social européen plus (FSE+)"
+
 # Base of relative addresses when no request is at hand (a Celery task): only its path matters.
 BASE_SANS_REQUETE = "http://localhost/"
 

@@ -20,8 +20,6 @@ from participants.enums import MotifSortie, Sexe
 from . import graphiques, selectors
 from .selectors import Periode
 
-MENTION_UE = "Cofinancé par l'Union européenne — Fonds social européen plus (FSE+)"
-
 
 @dataclasses.dataclass(frozen=True)
 class Rubrique:

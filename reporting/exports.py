@@ -9,10 +9,10 @@ and is written as a string cell, never a formula.
 from decimal import Decimal
 
 from participants.enums import MotifSortie
+from plie.pdf import MENTION_UE
 from plie.tableur import neutraliser
 
 from . import graphiques
-from .rapport_mensuel import MENTION_UE
 from .selectors import ISCED_NIVEAU_V
 
 FEUILLE_CHIFFRES = "Chiffres clés"

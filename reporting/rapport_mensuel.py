@@ -38,7 +38,6 @@ from participants.rules import MOIS_FR
 
 from .selectors import Periode, offres_par_source, temps_par_activite
 
-MENTION_UE = "Cofinancé par l'Union européenne — Fonds social européen plus (FSE+)"
 DOMAINE_NON_PRECISE = "Domaine non précisé"
 
 

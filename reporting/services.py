@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from plie.models import User
-from plie.pdf import rendre_pdf
+from plie.pdf import MENTION_UE, rendre_pdf
 from plie.roles import Role
 
 from .graphiques import barres_horizontales
 from .models import RapportMensuel
-from .rapport_mensuel import MENTION_UE, activite_mensuelle, de_mois, libelle_mois, premier_du_mois
+from .rapport_mensuel import activite_mensuelle, de_mois, libelle_mois, premier_du_mois
 
 logger = logging.getLogger(__name__)
 

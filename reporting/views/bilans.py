@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from plie.pdf import rendre_pdf, reponse_pdf
+from plie.pdf import MENTION_UE, rendre_pdf, reponse_pdf
 from plie.views import RolePageMixin
 
 from .. import bilans, services_bilans
@@ -165,7 +165,7 @@ class BilanPdf(BilanMixin, View):
                 "contenu": bilans.contenu_bilan(bilan),
                 "auteur": user.get_full_name() or user.email,
                 "genere_le": timezone.localtime(),
-                "mention_ue": bilans.MENTION_UE,
+                "mention_ue": MENTION_UE,
                 "pdf": True,
             },
             request=request,

@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.views.generic import View
 
 from plie.models import JournalAcces
-from plie.pdf import rendre_pdf, reponse_pdf
+from plie.pdf import MENTION_UE, rendre_pdf, reponse_pdf
 from plie.views import RolePageMixin
 
 from .. import graphiques
 from ..exports import ecrire_tableau_xlsx
 from ..forms import PeriodeForm
-from ..rapport_mensuel import MENTION_UE
 from ..tableau import PERMISSION_TABLEAU, tableau_de_bord
 from .tableau import LIBELLES_OFFRES, lignes_chiffres
 
