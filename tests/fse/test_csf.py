@@ -266,14 +266,16 @@ def test_public_holidays_and_days_outside_the_period_are_shown(alice, coordinatr
 
 def test_without_fork_the_pdfs_are_laid_out_in_this_process(donnees, monkeypatch):
     class SansFork:
+        """An executor that refuses to start processes, as in a daemonic Celery worker."""
+
         def __init__(self, *args, **kwargs):
-            pass
+            """Nothing to start until a PDF is submitted."""
 
         def submit(self, *args, **kwargs):
             raise AssertionError("daemonic processes are not allowed to have children")
 
         def shutdown(self, **kwargs):
-            pass
+            """No process was started: nothing to stop."""
 
     monkeypatch.setattr(csf, "ProcessPoolExecutor", SansFork)
     archive, resume = construire(processus=2)
