@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from plie.dates import pendant
 from plie.models import Commune, TypeContrat
 from plie.roles import Role
 from plie.widgets import SelectRapide
@@ -78,23 +79,18 @@ class OffreFilter(django_filters.FilterSet):
     )
     # When the offer was collected, qualified, diffused (local dates): the dashboard's offers by
     # month and by source link here with the same definitions as reporting.selectors.
-    collectee_du = django_filters.DateFilter(
-        field_name="cree_le", lookup_expr="date__gte", **_champ_date("Collectées depuis le")
-    )
-    collectee_au = django_filters.DateFilter(
-        field_name="cree_le", lookup_expr="date__lte", **_champ_date("Collectées jusqu'au")
-    )
-    qualifiee_du = django_filters.DateFilter(
-        field_name="qualifiee_le", lookup_expr="date__gte", **_champ_date("Qualifiées depuis le")
-    )
-    qualifiee_au = django_filters.DateFilter(
-        field_name="qualifiee_le", lookup_expr="date__lte", **_champ_date("Qualifiées jusqu'au")
-    )
-    diffusee_du = django_filters.DateFilter(
-        field_name="diffusee_le", lookup_expr="date__gte", **_champ_date("Diffusées depuis le")
-    )
-    diffusee_au = django_filters.DateFilter(
-        field_name="diffusee_le", lookup_expr="date__lte", **_champ_date("Diffusées jusqu'au")
+    collectee_du = django_filters.DateFilter(method="filtrer_pendant", **_champ_date("Collectées depuis le"))
+    collectee_au = django_filters.DateFilter(method="filtrer_pendant", **_champ_date("Collectées jusqu'au"))
+    qualifiee_du = django_filters.DateFilter(method="filtrer_pendant", **_champ_date("Qualifiées depuis le"))
+    qualifiee_au = django_filters.DateFilter(method="filtrer_pendant", **_champ_date("Qualifiées jusqu'au"))
+    diffusee_du = django_filters.DateFilter(method="filtrer_pendant", **_champ_date("Diffusées depuis le"))
+    diffusee_au = django_filters.DateFilter(method="filtrer_pendant", **_champ_date("Diffusées jusqu'au"))
+    source_origine = django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        label="Source d'origine",
+        empty_label="Toutes les origines",
+        widget=SelectRapide,
+        help_text="La source où l'offre a été vue la première fois (les tableaux de bord comptent ainsi).",
     )
 
     class Meta:
@@ -114,6 +110,7 @@ class OffreFilter(django_filters.FilterSet):
             "qualifiee_au",
             "diffusee_du",
             "diffusee_au",
+            "source_origine",
         ]
 
     def __init__(self, *args, statuts=None, **kwargs):
@@ -128,6 +125,11 @@ class OffreFilter(django_filters.FilterSet):
                 Q(intitule__icontains=word) | Q(employeur__icontains=word) | Q(entreprise__nom__icontains=word)
             )
         return queryset
+
+    def filtrer_pendant(self, queryset, name, value):
+        evenement, borne = name.rsplit("_", 1)
+        champ = {"collectee": "cree_le", "qualifiee": "qualifiee_le", "diffusee": "diffusee_le"}[evenement]
+        return queryset.filter(pendant(champ, **{"debut" if borne == "du" else "fin": value}))
 
     def filtrer_source(self, queryset, name, value):
         # EXISTS rather than a join: one row per offer, however many links it has in that source.

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import TruncDate
+from django.db.models import OuterRef, Subquery
 
 from .enums import (
     MotifCloture,
@@ -106,6 +106,17 @@ class Offre(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     cree_le = models.DateTimeField("créée le", auto_now_add=True)
+    # Kept with the offer (the first link's source) so that counting offers by source needs no
+    # join with their links: an offer seen in two sources counts once, for the first.
+    source_origine = models.ForeignKey(
+        Source,
+        verbose_name="source d'origine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offres_apportees",
+        help_text="La source où l'offre a été vue la première fois.",
+    )
 
     class Meta:
         verbose_name = "offre d'emploi"
@@ -114,11 +125,14 @@ class Offre(models.Model):
         indexes = [
             models.Index(fields=["statut", "-date_publication"]),
             models.Index(fields=["statut", "date_publication", "id"], name="offre_file_qualification"),
-            # The dashboard counts offers by local day of collection, qualification and diffusion
-            # (``__date`` lookups: the expression, in the project's time zone, must match).
-            models.Index(TruncDate("cree_le"), name="offre_cree_le_jour"),
-            models.Index(TruncDate("qualifiee_le"), name="offre_qualifiee_le_jour"),
-            models.Index(TruncDate("diffusee_le"), name="offre_diffusee_le_jour"),
+            # The dashboard counts offers by date of collection, qualification and diffusion (ranges
+            # on the raw timestamps, see plie.dates.pendant); the first index holds every column
+            # the breakdown by source reads, so that it is answered from the index alone.
+            models.Index(
+                fields=["cree_le", "source_origine", "qualifiee_le", "diffusee_le", "id"], name="offre_collecte"
+            ),
+            models.Index(fields=["qualifiee_le"], name="offre_qualifiee_le"),
+            models.Index(fields=["diffusee_le"], name="offre_diffusee_le"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -159,6 +173,19 @@ class LienSource(models.Model):
 
     def __str__(self):
         return f"{self.source.nom}:{self.identifiant_externe}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The offer's first link gives its source of origin (bulk inserts call
+        # renseigner_sources_origine instead).
+        Offre.objects.filter(pk=self.offre_id, source_origine__isnull=True).update(source_origine=self.source_id)
+
+
+def renseigner_sources_origine(offres=None):
+    """Set the source of origin of the offers that have none from their first link (one query)."""
+    offres = Offre.objects.all() if offres is None else offres
+    premiere = LienSource.objects.filter(offre=OuterRef("pk")).order_by("vue_le", "id").values("source")[:1]
+    return offres.filter(source_origine__isnull=True).update(source_origine=Subquery(premiere))
 
 
 class Diffusion(models.Model):
@@ -211,7 +238,7 @@ class Positionnement(models.Model):
         ]
         indexes = [
             models.Index(fields=["statut", "derniere_etape_le"]),
-            models.Index(TruncDate("cree_le"), name="positionnement_cree_le_jour"),  # the dashboard, by month
+            models.Index(fields=["cree_le"], name="positionnement_cree_le"),  # the dashboard, by month
         ]
 
     def __str__(self):

@@ -137,9 +137,10 @@ class Participant(models.Model):
             models.Index(fields=["referent", "statut"]),
             models.Index(fields=["statut", "date_entree"]),
             models.Index(fields=["nom", "prenom"]),
-            # Entries and exits of a period (dashboard, participants list).
+            # Entries and exits of a period (dashboard, participants list); exits counted from the
+            # index alone.
             models.Index(fields=["date_entree"], name="participant_date_entree"),
-            models.Index(fields=["date_sortie"], name="participant_date_sortie"),
+            models.Index(fields=["date_sortie", "statut"], name="participant_sortie_statut"),
         ]
         constraints = [
             models.CheckConstraint(

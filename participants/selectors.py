@@ -97,22 +97,19 @@ def a_voir(participant, today, parametres=None):
 
 
 def charge_des_referents(today):
-    """Each active référent with their caseload and how many have no entretien this month (two queries)."""
-    sans_entretien = dict(
-        Participant.objects.en_accompagnement()
-        .filter(~Exists(Entretien.objects.filter(participant=OuterRef("pk"), date__gte=today.replace(day=1))))
+    """Each active référent with their caseload and how many have no entretien this month (two
+    queries; the counts read only the people in accompaniment, never the whole table)."""
+    sans_entretien = ~Exists(Entretien.objects.filter(participant=OuterRef("pk"), date__gte=today.replace(day=1)))
+    comptes = {
+        referent: (n, sans)
+        for referent, n, sans in Participant.objects.en_accompagnement()
+        .order_by()
         .values_list("referent")
-        .annotate(n=Count("id"))
-    )
-    referents = list(
-        User.objects.with_role(Role.REFERENT)
-        .annotate(
-            nb_participants=Count("participants_suivis", filter=Q(participants_suivis__statut=StatutParticipant.ENTRE))
-        )
-        .order_by("last_name", "first_name")
-    )
+        .annotate(n=Count("id"), sans=Count("id", filter=sans_entretien))
+    }
+    referents = list(User.objects.with_role(Role.REFERENT).order_by("last_name", "first_name"))
     for referent in referents:
-        referent.nb_sans_entretien = sans_entretien.get(referent.pk, 0)
+        referent.nb_participants, referent.nb_sans_entretien = comptes.get(referent.pk, (0, 0))
     return referents
 
 

@@ -129,7 +129,15 @@ from formation.models import StatutBesoin as StatutBesoinFormation
 from formation.rules import besoin_apres_positionnement, domaine_pour_metier, est_senior
 from offres.enums import MotifCloture, MotifEcart, OriginePartenaire, StatutOffre, StatutPositionnement
 from offres.factories import OffreFactory, intitule_pour
-from offres.models import Diffusion, EtapePositionnement, LienSource, Offre, Positionnement, Source
+from offres.models import (
+    Diffusion,
+    EtapePositionnement,
+    LienSource,
+    Offre,
+    Positionnement,
+    Source,
+    renseigner_sources_origine,
+)
 from participants import rules, selectors
 from participants.enums import (
     DOMAINES_CLEA,
@@ -2782,6 +2790,7 @@ def charger_donnees_demo(*, scale=1.0, seed=0, today=None):
             for modele, lignes in vie_offres.items():
                 modele.objects.bulk_create(lignes, batch_size=1000)
             _enregistrer_fichier(fichier)
+            renseigner_sources_origine()  # the links were bulk-inserted
         detections = detections_rafraichir(today=today)
         # The FSE side (agendas of the FSE-funded posts, participants' FSE data): additive, keyed.
         fse = demo_fse.charger_agendas(

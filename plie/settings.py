@@ -99,6 +99,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True  # a failed request writes nothin
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The JIT compiles a long-running query's expressions first: for the dashboard's aggregates it
+    # cost more (hundreds of ms) than it saved. Short queries never reach its threshold.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -322,6 +325,8 @@ PLIE_REGLES = {
 
 # Absolute address of the app, for links in e-mails.
 PLIE_URL = env.str("PLIE_URL", default="http://127.0.0.1:8000")
+# How long a computed dashboard is served again (reporting.tableau); 0 computes it every time.
+TABLEAU_CACHE_SECONDES = env.int("PLIE_TABLEAU_CACHE_SECONDES", default=300)
 # RULES §4: a positionnement without progress for this many days is flagged for follow-up.
 PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS = env.int("PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS", default=10)
 

@@ -152,9 +152,10 @@ def methode():
         ),
         (
             "Offres par source",
-            "Offres collectées dans la période, par source où elles ont été vues ; parmi elles, celles "
-            "qualifiées et diffusées à ce jour, leurs positionnements et ceux retenus. Une offre vue dans deux "
-            "sources compte pour les deux : la somme des lignes peut dépasser le nombre d'offres.",
+            "Offres collectées dans la période, par source d'origine (celle où elles ont été vues la "
+            "première fois) ; parmi elles, celles qualifiées et diffusées à ce jour, leurs positionnements "
+            "et ceux retenus. Une offre vue dans deux sources compte une fois : la somme des lignes est le "
+            "nombre d'offres collectées.",
         ),
         (
             "Échanges entreprises",

@@ -9,9 +9,11 @@ exits of the period.
 
 import dataclasses
 import datetime
+import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -30,9 +32,10 @@ from entreprises.models import Interaction, TypeInteraction
 from formation.models import BesoinFormation
 from fse.models import LigneAgenda, SemaineAgenda
 from offres.enums import StatutPositionnement
-from offres.models import EtapePositionnement, LienSource, Offre, Positionnement, Source
+from offres.models import EtapePositionnement, Offre, Positionnement, Source
 from participants.enums import MinimaSociaux, MotifSortie, Sexe, StatutParticipant
 from participants.models import Participant
+from plie.dates import debut_du_jour, pendant
 from plie.models import Commune
 
 from .models import Budget
@@ -220,7 +223,9 @@ def chiffres_cles_des_periodes(periodes, queryset=None, avec_budget=True):
     agregats = {}
     for n, periode in enumerate(periodes):
         agregats.update(_agregats(periode, n))
-    valeurs = base.exclude(statut__in=[StatutParticipant.CANDIDAT, StatutParticipant.NON_ADMIS]).aggregate(**agregats)
+    # Every figure is about people of the flow of one of the periods: read only those.
+    etendue = Periode(min(p.debut for p in periodes), max(p.fin for p in periodes))
+    valeurs = flux(etendue, base).aggregate(**agregats)
     communes = list(Commune.objects.all())
     budgets = list(
         Budget.objects.filter(debut__gte=min(p.debut for p in periodes), fin__lte=max(p.fin for p in periodes))
@@ -289,18 +294,15 @@ def _bornes_mois(mois):
 def entrees_sorties_par_mois(periode, queryset=None):
     """[(month, entries, exits)] over the chart's months (one query)."""
     mois = mois_couverts(periode)
-    etendue = periode_des_mois(mois)
+    jours = [*mois, periode_des_mois(mois).fin + datetime.timedelta(days=1)]
     base = queryset if queryset is not None else Participant.objects.all()
-    agregats = {}
-    for n, m in enumerate(mois):
-        agregats[f"e{n}"] = Count("id", filter=Q(date_entree__range=_bornes_mois(m)))
-        agregats[f"s{n}"] = Count("id", filter=Q(statut=StatutParticipant.SORTI, date_sortie__range=_bornes_mois(m)))
-    valeurs = (
-        base.exclude(statut__in=[StatutParticipant.CANDIDAT, StatutParticipant.NON_ADMIS])
-        .filter(Q(date_entree__range=(etendue.debut, etendue.fin)) | Q(date_sortie__range=(etendue.debut, etendue.fin)))
-        .aggregate(**agregats)
+    entrees_, sorties_ = comptes_par_tranche(
+        # Everyone who entered is now « entré » or « sorti »: said so, the (statut, date_entree)
+        # index answers alone.
+        (base.filter(statut__in=[StatutParticipant.ENTRE, StatutParticipant.SORTI]), "date_entree", jours),
+        (base.filter(statut=StatutParticipant.SORTI), "date_sortie", jours),
     )
-    return [(m, valeurs[f"e{n}"], valeurs[f"s{n}"]) for n, m in enumerate(mois)]
+    return list(zip(mois, entrees_, sorties_, strict=True))
 
 
 def sorties_par_motif(periode, queryset=None):
@@ -310,70 +312,67 @@ def sorties_par_motif(periode, queryset=None):
     return [(motif.value, motif.label, comptes.get(motif.value, 0), motif in positives) for motif in MotifSortie]
 
 
-def _jour_dans(champ, bornes):
-    """A filter on a timestamp field (the ``…_le`` fields) by its local date."""
-    return Q(**{f"{champ}__date__range": bornes})
+def comptes_par_tranche(*series):
+    """For each ``(queryset, champ, bornes)``: how many rows have ``champ`` in each slice
+    ``[bornes[i], bornes[i + 1])``. One statement for all the series, made of one count per slice:
+    each is a range scan of the column's index, where a FILTER per slice would compare every row
+    of the whole range with every slice."""
+    morceaux, parametres, tailles = [], [], []
+    for s, (queryset, champ, bornes) in enumerate(series):
+        tailles.append(len(bornes) - 1)
+        for n, (debut, fin) in enumerate(itertools.pairwise(bornes)):
+            tranche = queryset.filter(**{f"{champ}__gte": debut, f"{champ}__lt": fin}).order_by().values("pk")
+            sql, params = tranche.query.sql_with_params()
+            morceaux.append(f"SELECT {s}, {n}, COUNT(*) FROM ({sql}) AS t_{s}_{n}")
+            parametres.extend(params)
+    with connection.cursor() as curseur:
+        curseur.execute(" UNION ALL ".join(morceaux), parametres)
+        comptes = {(s, n): compte for s, n, compte in curseur.fetchall()}
+    return [[comptes[s, n] for n in range(taille)] for s, taille in enumerate(tailles)]
 
 
 def offres_par_mois(periode, perimetre_positionnements=None):
     """[(month, collected, qualified, diffused, positionnements, hires)] over the chart's months
-    (three queries). Hires are the positionnements that reached « retenu » that month."""
+    (one query). Hires are the positionnements that reached « retenu » that month."""
     mois = mois_couverts(periode)
-    etendue = (mois[0], periode_des_mois(mois).fin)
+    jours = [*mois, periode_des_mois(mois).fin + datetime.timedelta(days=1)]
+    instants = [debut_du_jour(jour) for jour in jours]
     positionnements = perimetre_positionnements if perimetre_positionnements is not None else Positionnement.objects
-    offres = Offre.objects.filter(
-        _jour_dans("cree_le", etendue) | _jour_dans("qualifiee_le", etendue) | _jour_dans("diffusee_le", etendue)
-    ).aggregate(
-        **{
-            f"{champ}{n}": Count("id", filter=_jour_dans(champ, _bornes_mois(m)))
-            for n, m in enumerate(mois)
-            for champ in ("cree_le", "qualifiee_le", "diffusee_le")
-        }
+    embauches = EtapePositionnement.objects.filter(statut=StatutPositionnement.RETENU)
+    if perimetre_positionnements is not None:
+        embauches = embauches.filter(positionnement__in=perimetre_positionnements)
+    series = comptes_par_tranche(
+        (Offre.objects.all(), "cree_le", instants),
+        (Offre.objects.all(), "qualifiee_le", instants),
+        (Offre.objects.all(), "diffusee_le", instants),
+        (positionnements.all(), "cree_le", instants),
+        (embauches, "date", jours),
     )
-    positionnes = positionnements.filter(_jour_dans("cree_le", etendue)).aggregate(
-        **{f"p{n}": Count("id", filter=_jour_dans("cree_le", _bornes_mois(m))) for n, m in enumerate(mois)}
-    )
-    embauches = EtapePositionnement.objects.filter(
-        statut=StatutPositionnement.RETENU, positionnement__in=positionnements.all(), date__range=etendue
-    ).aggregate(**{f"r{n}": Count("id", filter=Q(date__range=_bornes_mois(m))) for n, m in enumerate(mois)})
-    return [
-        (
-            m,
-            offres[f"cree_le{n}"],
-            offres[f"qualifiee_le{n}"],
-            offres[f"diffusee_le{n}"],
-            positionnes[f"p{n}"],
-            embauches[f"r{n}"],
-        )
-        for n, m in enumerate(mois)
-    ]
+    return [(m, *valeurs) for m, *valeurs in zip(mois, *series, strict=True)]
 
 
 def offres_par_source(periode):
-    """Per source: offers collected in the period, then qualified and diffused among them, their
-    positionnements and hires (two queries). An offer seen in two sources counts for both."""
-    lignes = (
-        LienSource.objects.filter(offre__cree_le__date__range=(periode.debut, periode.fin))
+    """Per source of origin (where the offer was seen first, so that each offer counts once): the
+    offers collected in the period, then qualified and diffused among them, their positionnements
+    and hires (three queries, the first answered from an index)."""
+    collectees = pendant("cree_le", periode.debut, periode.fin)
+    offres = (
+        Offre.objects.filter(collectees)
         .order_by()
-        .values("source")
-        .annotate(
-            collectees=Count("offre", distinct=True),
-            qualifiees=Count("offre", distinct=True, filter=Q(offre__qualifiee_le__isnull=False)),
-            diffusees=Count("offre", distinct=True, filter=Q(offre__diffusee_le__isnull=False)),
-            positionnements=Count("offre__positionnements", distinct=True),
-            embauches=Count(
-                "offre__positionnements",
-                distinct=True,
-                filter=Q(offre__positionnements__statut=StatutPositionnement.RETENU),
-            ),
-        )
+        .values_list("source_origine")
+        .annotate(collectees=Count("id"), qualifiees=Count("qualifiee_le"), diffusees=Count("diffusee_le"))
     )
-    comptes = {ligne.pop("source"): ligne for ligne in lignes}
-    colonnes = ["collectees", "qualifiees", "diffusees", "positionnements", "embauches"]
-    return [
-        (source, *(comptes[source.pk][colonne] for colonne in colonnes))
-        for source in Source.objects.filter(pk__in=comptes).order_by("nom")
-    ]
+    positionnements = {
+        source: (n, embauches)
+        # A positionnement comes after its offer: the first condition only narrows the rows read.
+        for source, n, embauches in Positionnement.objects.filter(pendant("cree_le", periode.debut))
+        .filter(pendant("offre__cree_le", periode.debut, periode.fin))
+        .order_by()
+        .values_list("offre__source_origine")
+        .annotate(positionnements=Count("id"), embauches=Count("id", filter=Q(statut=StatutPositionnement.RETENU)))
+    }
+    comptes = {source: (*valeurs, *positionnements.get(source, (0, 0))) for source, *valeurs in offres}
+    return [(source, *comptes[source.pk]) for source in Source.objects.filter(pk__in=comptes).order_by("nom")]
 
 
 def interactions_par_type(periode, auteur=None):

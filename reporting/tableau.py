@@ -1,11 +1,19 @@
 """The coordinatrice's dashboard as data: what the page, the PDF and the XLSX export all show.
 
-Built once per request from the selectors; a référent gets the same dashboard narrowed to their
-caseload (and without the other référents' caseloads nor the budget).
+Built from the selectors; a référent gets the same dashboard narrowed to their caseload (and
+without the other référents' caseloads nor the budget).
+
+A computed dashboard is kept in the cache for ``TABLEAU_CACHE_SECONDES`` per period and scope:
+at a region's scale its aggregates take most of a second, the page is read far more often than
+a period's figures move, and the page says when they were computed and can recompute them. A
+budget or a commune changing forgets every computed dashboard at once (signals, apps.py).
 """
 
 import dataclasses
+import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from participants.models import Participant
@@ -34,6 +42,7 @@ class TableauDeBord:
     interactions_par_type: list
     entreprises_rencontrees: int
     besoins_formation: list
+    calcule_le: datetime.datetime
 
 
 def perimetre_de(user):
@@ -43,7 +52,33 @@ def perimetre_de(user):
     return Participant.objects.filter(referent=user)
 
 
-def tableau_de_bord(periode, user):
+CLE_VERSION = "reporting:tableau:version"
+
+
+def tableau_de_bord(periode, user, *, recalculer=False):
+    """The dashboard of ``periode`` as ``user`` may see it: from the cache unless ``recalculer``."""
+    duree = settings.TABLEAU_CACHE_SECONDES
+    if not duree:
+        return calculer_tableau_de_bord(periode, user)
+    perimetre = "plie" if perimetre_de(user) is None else f"referent-{user.pk}"
+    version = cache.get_or_set(CLE_VERSION, 1, timeout=None)
+    cle = f"reporting:tableau:{version}:{perimetre}:{periode.debut:%Y%m%d}:{periode.fin:%Y%m%d}"
+    tableau = None if recalculer else cache.get(cle)
+    if tableau is None:
+        tableau = calculer_tableau_de_bord(periode, user)
+        cache.set(cle, tableau, timeout=duree)
+    return tableau
+
+
+def oublier_tableaux(**kwargs):
+    """Forget every computed dashboard (a new version makes every key a new one)."""
+    try:
+        cache.incr(CLE_VERSION)
+    except ValueError:  # not set yet, or evicted
+        cache.set(CLE_VERSION, 1, timeout=None)
+
+
+def calculer_tableau_de_bord(periode, user):
     from offres.models import Positionnement
 
     participants = perimetre_de(user)
@@ -68,4 +103,5 @@ def tableau_de_bord(periode, user):
         interactions_par_type=types,
         entreprises_rencontrees=entreprises,
         besoins_formation=selectors.besoins_formation_par_domaine(periode, participants),
+        calcule_le=timezone.now(),
     )

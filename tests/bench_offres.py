@@ -44,7 +44,7 @@ from django.utils import timezone  # noqa: E402
 
 from offres.enums import MotifCloture, MotifEcart, StatutOffre  # noqa: E402
 from offres.factories import INTITULES_PAR_ROME, TYPES_CONTRAT_OFFRE  # noqa: E402
-from offres.models import Diffusion, LienSource, Offre, Source  # noqa: E402
+from offres.models import Diffusion, LienSource, Offre, Source, renseigner_sources_origine  # noqa: E402
 from plie.models import Commune, MetierRome, TypeContrat, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
 
@@ -138,6 +138,7 @@ def creer_offres(nb_file, nb_autres, graine=2026):
             for o in file
         ]
     )
+    renseigner_sources_origine(Offre.objects.filter(employeur=EMPLOYEUR))
     return file
 
 

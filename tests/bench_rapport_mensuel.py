@@ -57,7 +57,7 @@ from entreprises.models import (  # noqa: E402
 from formation.models import BesoinFormation, DomaineFormation, StatutBesoin, TypeBesoin  # noqa: E402
 from fse.models import CategorieActivite, LigneAgenda, SemaineAgenda  # noqa: E402
 from offres.enums import MotifEcart, StatutOffre, StatutPositionnement  # noqa: E402
-from offres.models import Diffusion, LienSource, Offre, Positionnement, Source  # noqa: E402
+from offres.models import Diffusion, LienSource, Offre, Positionnement, Source, renseigner_sources_origine  # noqa: E402
 from participants.enums import MinimaSociaux, Sexe, StatutParticipant  # noqa: E402
 from participants.models import Participant  # noqa: E402
 from plie.models import Commune, NiveauFormation, TypeContrat, User  # noqa: E402
@@ -142,6 +142,7 @@ def creer(mois, nb_offres, graine=2026):
         ],
         batch_size=1000,
     )
+    renseigner_sources_origine(Offre.objects.filter(pk__in=[o.pk for o in offres]))
     for n, jour in enumerate(jours):
         Offre.objects.filter(pk__in=[o.pk for o in offres[n :: len(jours)]]).update(cree_le=_moment(aleatoire, jour))
     qualifiees, ecartees = offres[:400], offres[400:500]

@@ -104,10 +104,10 @@ CIBLE_MS = 500
 INDEX_TABLEAU = [
     "participant_date_entree",
     "participant_date_sortie",
-    "offre_cree_le_jour",
-    "offre_qualifiee_le_jour",
-    "offre_diffusee_le_jour",
-    "positionnement_cree_le_jour",
+    "offre_collecte",
+    "offre_qualifiee_le",
+    "offre_diffusee_le",
+    "positionnement_cree_le",
     "etape_pos_statut_date",
 ]
 PERIODES = ["Ce mois-ci", "Le mois dernier", "Les 12 derniers mois", "L'année dernière"]
@@ -271,7 +271,7 @@ def construire(options, coordinatrice, charge, referents):
                 heures_hebdo, horaires, salaire, nb_postes, date_publication, date_expiration, statut,
                 origine_partenaire, contact_partenaire, notes_qualification, qualifiee_par_id, qualifiee_le,
                 motif_ecart, commentaire_ecart, ecartee_par_id, ecartee_le, diffusee_le, motif_cloture,
-                cloturee_le, cree_le)
+                cloturee_le, cree_le, source_origine_id)
             SELECT
                 (%(intitules)s::text[])[1 + (i %% 10)], %(description)s, 'Employeur bench ' || (i %% 5000),
                 (%(communes)s::bigint[])[1 + (i %% cardinality(%(communes)s::bigint[]))], '',
@@ -293,14 +293,14 @@ def construire(options, coordinatrice, charge, referents):
                      WHEN r >= 0.55 AND cree <= now() - interval '30 days' THEN 'expiree' ELSE '' END,
                 CASE WHEN (r < 0.20 AND cree < now() - interval '60 days')
                        OR (r >= 0.55 AND cree <= now() - interval '30 days') THEN cree + interval '60 days' END,
-                cree
+                cree, CASE WHEN r3 < 0.85 THEN %(ft)s ELSE %(autre)s END
             FROM (
-                SELECT i, cree, r, r2, LEAST(cree + random() * interval '3 days', now()) AS qualifiee
+                SELECT i, cree, r, r2, r3, LEAST(cree + random() * interval '3 days', now()) AS qualifiee
                 FROM (
                     -- Collected day after day: ids follow the collection time, as in production.
                     SELECT i, %(debut)s::timestamptz
                               + (i - 1 + random()) / %(nb_offres)s * (now() - %(debut)s::timestamptz) AS cree,
-                           random() AS r, random() AS r2
+                           random() AS r, random() AS r2, random() AS r3
                     FROM generate_series(1, %(nb_offres)s) AS i
                 ) AS t0
             ) AS t
@@ -312,8 +312,7 @@ def construire(options, coordinatrice, charge, referents):
             "liens vers les sources",
             """
             INSERT INTO offres_liensource (offre_id, source_id, identifiant_externe, url, vue_le, vue_derniere_fois_le)
-            SELECT id, CASE WHEN r < 0.85 THEN %(ft)s ELSE %(autre)s END, 'BT-' || id, '', cree_le, cree_le
-            FROM (SELECT id, cree_le, random() AS r FROM offres_offre) AS t
+            SELECT id, source_origine_id, 'BT-' || id, '', cree_le, cree_le FROM offres_offre
             """,
             params,
         )
@@ -563,9 +562,11 @@ def campagne(client, options, titre):
         resultats["pages"][nom] = {
             "du": f"{periode.debut}",
             "au": f"{periode.fin}",
-            **mesurer_page(client, url_page + query, options.runs),
+            # Computed each time (``recalculer``), then as served again from the cache.
+            "calcul": mesurer_page(client, url_page + query + "&recalculer=1", options.runs),
+            "cache": mesurer_page(client, url_page + query, options.runs),
         }
-        lentes += [(d, s, p) for d, s, p in requetes_lentes(client, url_page + query)[:5]]
+        lentes += [(d, s, p) for d, s, p in requetes_lentes(client, url_page + query + "&recalculer=1")[:5]]
     periode = periodes["Les 12 derniers mois"]
     query = f"?du={periode.debut:%Y-%m-%d}&au={periode.fin:%Y-%m-%d}"
     for nom in ("xlsx", "pdf"):
@@ -579,14 +580,18 @@ def campagne(client, options, titre):
 def afficher(titre, resultats, runs):
     print(f"\n{titre}")
     print(
-        f"{'page du tableau de bord (' + str(runs) + ' fois, à chaud)':<44}{'médiane (ms)':>13}{'p95 (ms)':>10}{'requêtes':>10}"
+        f"{'page du tableau de bord (' + str(runs) + ' fois, à chaud)':<46}"
+        f"{'calcul méd.':>12}{'p95':>8}{'requêtes':>10}{'cache méd.':>12}{'p95':>8}{'requêtes':>10}  (ms)"
     )
     for nom, r in resultats["pages"].items():
+        calcul, cache = r["calcul"], r["cache"]
         print(
-            f"{nom + ' (' + r['du'] + ' → ' + r['au'] + ')':<44}{r['mediane_ms']:>13.1f}{r['p95_ms']:>10.1f}{r['requetes']:>10}"
+            f"{nom + ' (' + r['du'] + ' → ' + r['au'] + ')':<46}"
+            f"{calcul['mediane_ms']:>12.1f}{calcul['p95_ms']:>8.1f}{calcul['requetes']:>10}"
+            f"{cache['mediane_ms']:>12.1f}{cache['p95_ms']:>8.1f}{cache['requetes']:>10}"
         )
     for nom, r in resultats["exports"].items():
-        print(f"{'export ' + nom + ' (12 derniers mois, 1 fois)':<44}{r['duree_ms']:>13.1f}{'':>10}{r['requetes']:>10}")
+        print(f"{'export ' + nom + ' (12 derniers mois, 1 fois)':<46}{r['duree_ms']:>12.1f}{'':>8}{r['requetes']:>10}")
     for n, lente in enumerate(resultats["requetes_lentes"], 1):
         print(f"\nRequête lente n° {n} ({lente['duree_ms']:.1f} ms) : {lente['sql'][:160]}…")
         for ligne in lente["plan"][:30]:
@@ -632,11 +637,16 @@ def main(options):
     sortie = RACINE / "var" / "bench" / "bench_tableau.json"
     sortie.parent.mkdir(parents=True, exist_ok=True)
     sortie.write_text(json.dumps(resultats, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    pire = max(r["mediane_ms"] for r in derniere["pages"].values())
+    pires = {mode: max(r[mode]["mediane_ms"] for r in derniere["pages"].values()) for mode in ("calcul", "cache")}
     print(f"\nRésultats écrits dans {sortie.relative_to(RACINE)}")
-    print(f"RESULTAT tableau_mediane_max_ms={pire:.0f} cible_ms={CIBLE_MS}")
-    ok = pire < CIBLE_MS
-    print(f"Cible : médiane de chaque page sous {CIBLE_MS} ms → {'atteinte' if ok else 'MANQUÉE'}")
+    print(
+        f"RESULTAT tableau_calcul_mediane_max_ms={pires['calcul']:.0f} "
+        f"tableau_cache_mediane_max_ms={pires['cache']:.0f} cible_ms={CIBLE_MS}"
+    )
+    for mode, libelle in (("calcul", "calculée à chaque fois"), ("cache", "servie depuis le cache")):
+        atteinte = pires[mode] < CIBLE_MS
+        print(f"Cible : médiane de chaque page {libelle} sous {CIBLE_MS} ms → {'atteinte' if atteinte else 'MANQUÉE'}")
+    ok = pires["calcul"] < CIBLE_MS
     return 0 if ok else 1
 
 

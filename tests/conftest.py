@@ -87,6 +87,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _dashboards_computed_each_time(settings):
+    # Tests change data between two readings of a dashboard; the cache has tests of its own.
+    settings.TABLEAU_CACHE_SECONDES = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_rows():
     # Factories pick reference rows (communes, levels…); let each test read them afresh.
     from plie.factories import reinitialiser_iterateurs

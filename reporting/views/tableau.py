@@ -173,7 +173,7 @@ class TableauDeBord(RolePageMixin, TemplateView):
         today = timezone.localdate()
         form = PeriodeForm(self.request.GET or None, today=today)
         periode = form.periode()
-        tableau = tableau_de_bord(periode, user)
+        tableau = tableau_de_bord(periode, user, recalculer="recalculer" in self.request.GET)
         voit_participants = user.has_perm("participants.view_participant")
         voit_offres = tableau.complet and user.has_perm("offres.view_offre")
         peut_saisir_budget = tableau.complet and user.has_perm("reporting.add_budget")
@@ -214,6 +214,7 @@ class TableauDeBord(RolePageMixin, TemplateView):
             libelle_annee_precedente=graphiques.libelle_periode(tableau.annee_precedente.periode),
             raccourcis=[(nom, f"?{urlencode(_parametres_periode(p))}", p == periode) for nom, p in raccourcis(today)],
             query_string=query_string,
+            url_recalculer=f"?{query_string}&recalculer=1",
             url_xlsx=f"{exports['xlsx']}?{query_string}" if exports["xlsx"] else "",
             url_pdf=f"{exports['pdf']}?{query_string}" if exports["pdf"] else "",
             chiffres=lignes_chiffres(tableau, lien_participants=lien_participants, lien_budget=lien_budget),
@@ -299,7 +300,7 @@ class TableauDeBord(RolePageMixin, TemplateView):
                 {
                     "source": source,
                     "cellules": [
-                        (valeurs[0], lien_offres("collectee", periode, source=source.pk)),
+                        (valeurs[0], lien_offres("collectee", periode, source_origine=source.pk)),
                         *((valeur, "") for valeur in valeurs[1:]),
                     ],
                 }

@@ -106,7 +106,7 @@ def test_the_workbook_has_every_table_of_the_dashboard_and_its_method(jeu, clien
     for quoi in ["Personnes accompagnées (flux)", "Stock moyen", "Niveau V ou infra", "Coût moyen par personne"]:
         assert definitions[quoi]
     assert "ISCED) 3 ou moins" in definitions["Niveau V ou infra"]
-    assert "compte pour les deux" in definitions["Offres par source"]
+    assert "compte une fois" in definitions["Offres par source"]
     assert "« retenu »" in definitions["Offres par mois"]
 
 

@@ -277,7 +277,7 @@ def test_offer_figures_list_exactly_their_offers(offres_de_novembre, client_as):
     _, contenu = _page(client)
     liens = [(url, n) for url, n in _liens(contenu) if url.startswith("/offres/")]
     filtres = {cle for url, _ in liens for cle in re.findall(r"[?&]([a-z_]+)=", url)}
-    assert {"collectee_du", "qualifiee_du", "diffusee_du", "source"} <= filtres
+    assert {"collectee_du", "qualifiee_du", "diffusee_du", "source_origine"} <= filtres
     for url, affiche in liens:
         assert _compte_de_la_liste(client, url) == affiche, url
 

@@ -705,7 +705,7 @@ def test_activite_mensuelle_reads_in_a_constant_number_of_queries(personnes, moi
     petit = _requetes(lambda: activite_mensuelle(moi, OCTOBRE))
     _volume(personnes, mois, 6)
     grand = _requetes(lambda: activite_mensuelle(moi, OCTOBRE))
-    assert petit == grand == 11
+    assert petit == grand == 12
     assert activite_mensuelle(moi, OCTOBRE).qualifiees == 3 + 6
 
 

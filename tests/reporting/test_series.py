@@ -1,6 +1,7 @@
 """The monthly series and breakdowns of the dashboard on hand-built data."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -71,6 +72,14 @@ def test_offers_by_month_and_by_source(db, make_user):
         cree_le=_le(D(2026, 11, 1)), qualifiee_le=_le(D(2026, 11, 2)), diffusee_le=_le(D(2026, 11, 3))
     )
     Offre.objects.filter(pk=offres[2].pk).update(cree_le=_le(D(2026, 11, 30)))
+    # The partner's offer turns up on France Travail later: it still counts once, for the partner.
+    LienSource.objects.create(
+        offre=offres[2],
+        source=ft,
+        identifiant_externe="Y",
+        vue_le=timezone.now(),
+        vue_derniere_fois_le=timezone.now(),
+    )
     participant = ParticipantFactory(entre=True, referent=referent)
     positionnement = Positionnement.objects.create(
         offre=offres[1],
@@ -90,6 +99,26 @@ def test_offers_by_month_and_by_source(db, make_user):
     assert par_source[ft] == (1, 1, 1, 1, 1)
     assert par_source[partenaire] == (1, 0, 0, 0, 0)
     assert chargee  # the qualifying person is not part of the figures
+
+
+def test_offers_count_on_their_local_day_up_to_midnight(db):
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    ft = Source.objects.order_by("id").first()
+    moments = [
+        datetime.datetime(2026, 11, 1, 0, 0, tzinfo=paris),  # first instant of November
+        datetime.datetime(2026, 11, 30, 23, 59, 59, tzinfo=paris),  # last second of November (22:59:59 UTC)
+        datetime.datetime(2026, 12, 1, 0, 0, tzinfo=paris),  # December (still 30/11 in UTC)
+        datetime.datetime(2026, 10, 31, 23, 59, 59, tzinfo=paris),  # October
+    ]
+    for n, moment in enumerate(moments):
+        offre = OffreFactory()
+        LienSource.objects.create(
+            offre=offre, source=ft, identifiant_externe=f"M{n}", vue_le=moment, vue_derniere_fois_le=moment
+        )
+        Offre.objects.filter(pk=offre.pk).update(cree_le=moment)
+    par_mois = {ligne[0]: ligne[1] for ligne in offres_par_mois(NOVEMBRE)}
+    assert (par_mois[D(2026, 10, 1)], par_mois[D(2026, 11, 1)]) == (1, 2)
+    assert {ligne[0]: ligne[1] for ligne in offres_par_source(NOVEMBRE)} == {ft: 2}
 
 
 def test_interactions_count_each_company_once(db, make_user):
