@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: install run test lint format bench clean
 
@@ -17,6 +18,10 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
 
 run: install
 	mkdir -p var/celery
@@ -39,8 +44,8 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks against PostgreSQL (BENCH_DATABASE_URL, default the local server's plie_bench).
-bench: install
-	$(PY) tests/bench_run.py
+bench: $(BENCH_STAMP)
+	$(PY) tests/bench_run.py $(BENCH_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
