@@ -327,6 +327,12 @@ PLIE_REGLES = {
 PLIE_URL = env.str("PLIE_URL", default="http://127.0.0.1:8000")
 # How long a computed dashboard is served again (reporting.tableau); 0 computes it every time.
 TABLEAU_CACHE_SECONDES = env.int("PLIE_TABLEAU_CACHE_SECONDES", default=300)
+if TABLEAU_CACHE_SECONDES:
+    # The usual periods computed again before they expire, during office hours.
+    CELERY_BEAT_SCHEDULE["prechauffer-tableaux"] = {
+        "task": "reporting.tasks.prechauffer_tableaux",
+        "schedule": crontab(minute="*/4", hour="7-19", day_of_week="mon-fri"),
+    }
 # RULES §4: a positionnement without progress for this many days is flagged for follow-up.
 PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS = env.int("PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS", default=10)
 

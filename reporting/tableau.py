@@ -57,15 +57,21 @@ CLE_VERSION = "reporting:tableau:version"
 
 def tableau_de_bord(periode, user, *, recalculer=False):
     """The dashboard of ``periode`` as ``user`` may see it: from the cache unless ``recalculer``."""
+    return tableau_en_cache(periode, None if perimetre_de(user) is None else user, recalculer=recalculer)
+
+
+def tableau_en_cache(periode, referent=None, *, recalculer=False):
+    """The dashboard of the whole PLIE, or of ``referent``'s caseload, kept for
+    ``TABLEAU_CACHE_SECONDES`` under a key of its own."""
     duree = settings.TABLEAU_CACHE_SECONDES
     if not duree:
-        return calculer_tableau_de_bord(periode, user)
-    perimetre = "plie" if perimetre_de(user) is None else f"referent-{user.pk}"
+        return calculer_tableau_de_bord(periode, referent)
     version = cache.get_or_set(CLE_VERSION, 1, timeout=None)
+    perimetre = "plie" if referent is None else f"referent-{referent.pk}"
     cle = f"reporting:tableau:{version}:{perimetre}:{periode.debut:%Y%m%d}:{periode.fin:%Y%m%d}"
     tableau = None if recalculer else cache.get(cle)
     if tableau is None:
-        tableau = calculer_tableau_de_bord(periode, user)
+        tableau = calculer_tableau_de_bord(periode, referent)
         cache.set(cle, tableau, timeout=duree)
     return tableau
 
@@ -78,19 +84,20 @@ def oublier_tableaux(**kwargs):
         cache.set(CLE_VERSION, 1, timeout=None)
 
 
-def calculer_tableau_de_bord(periode, user):
+def calculer_tableau_de_bord(periode, referent=None):
+    """The dashboard of the whole PLIE, or of ``referent``'s caseload, computed now."""
     from offres.models import Positionnement
 
-    participants = perimetre_de(user)
-    complet = participants is None
-    positionnements = None if complet else Positionnement.objects.filter(participant__referent=user)
-    types, entreprises = selectors.interactions_par_type(periode, auteur=None if complet else user)
+    complet = referent is None
+    participants = None if complet else Participant.objects.filter(referent=referent)
+    positionnements = None if complet else Positionnement.objects.filter(participant__referent=referent)
+    types, entreprises = selectors.interactions_par_type(periode, auteur=referent)
     chiffres, precedents, annee_precedente = selectors.chiffres_cles_des_periodes(
         [periode, periode.precedente(), periode.annee_precedente()], participants, avec_budget=complet
     )
     return TableauDeBord(
         periode=periode,
-        perimetre="Tout le PLIE" if complet else f"Portefeuille de {user}",
+        perimetre="Tout le PLIE" if complet else f"Portefeuille de {referent}",
         complet=complet,
         chiffres=chiffres,
         precedents=precedents,

@@ -6,7 +6,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import services
+from .forms import raccourcis
 from .models import RapportMensuel
+from .tableau import tableau_en_cache
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -29,3 +31,13 @@ def rapports_du_mois(aujourd_hui=None):
     if isinstance(aujourd_hui, str):  # a date passed through the broker's JSON
         aujourd_hui = datetime.date.fromisoformat(aujourd_hui)
     return services.rapports_du_mois_produire(aujourd_hui=aujourd_hui or timezone.localdate())
+
+
+@shared_task(ignore_result=True)
+def prechauffer_tableaux():
+    """Every few minutes: the whole PLIE's dashboard of each usual period computed again into the
+    cache, so that the coordination's one-click periods open at once even at a region's scale."""
+    periodes = [periode for _nom, periode in raccourcis(timezone.localdate())]
+    for periode in periodes:
+        tableau_en_cache(periode, recalculer=True)
+    return len(periodes)

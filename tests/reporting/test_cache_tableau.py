@@ -9,11 +9,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from participants.factories import ParticipantFactory
 from plie.roles import Role
+from reporting.forms import raccourcis
 from reporting.models import Budget
 from reporting.tableau import oublier_tableaux
+from reporting.tasks import prechauffer_tableaux
 from tests.reporting.test_chiffres_cles import NOVEMBRE, jeu  # noqa: F401 (fixture)
 from tests.reporting.test_page_tableau import referent_du_jeu  # noqa: F401 (fixture)
 
@@ -97,3 +100,13 @@ def test_without_a_duration_it_is_computed_each_time(jeu, client_as, settings): 
     ParticipantFactory(entre=True, today=NOVEMBRE.fin)
     assert _requetes_participants(client)
     assert _tableau(client)[0].chiffres.flux == flux + 1
+
+
+def test_the_usual_periods_are_computed_ahead_into_the_cache(jeu, client_as, settings):  # noqa: F811
+    assert settings.CELERY_BEAT_SCHEDULE["prechauffer-tableaux"]["task"] == "reporting.tasks.prechauffer_tableaux"
+    assert prechauffer_tableaux() == len(raccourcis(timezone.localdate()))
+    client = client_as(Role.COORDINATRICE)
+    with CaptureQueriesContext(connection) as requetes:
+        response = client.get(reverse("reporting:tableau"))  # this month, one of the usual periods
+    assert response.status_code == 200 and response.context["tableau"].complet
+    assert not [q for q in requetes if "participants_participant" in q["sql"] or "offres_offre" in q["sql"]]
