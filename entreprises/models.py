@@ -126,6 +126,8 @@ class Entreprise(models.Model):
         verbose_name = "entreprise"
         verbose_name_plural = "entreprises"
         ordering = ["nom"]
+        # The list's order: its first page is read from the index, not sorted from the whole file.
+        indexes = [models.Index(fields=["nom", "id"], name="entreprise_nom")]
         constraints = [
             models.UniqueConstraint(fields=["siret"], condition=~models.Q(siret=""), name="entreprise_siret_unique"),
         ]

@@ -125,6 +125,8 @@ class Offre(models.Model):
         indexes = [
             models.Index(fields=["statut", "-date_publication"]),
             models.Index(fields=["statut", "date_publication", "id"], name="offre_file_qualification"),
+            # The offers list's default order (newest first, read backwards for the oldest first).
+            models.Index(fields=["-date_publication", "-id"], name="offre_publication"),
             # The dashboard counts offers by date of collection, qualification and diffusion (ranges
             # on the raw timestamps, see plie.dates.pendant); the first index holds every column
             # the breakdown by source reads, so that it is answered from the index alone.
@@ -132,6 +134,12 @@ class Offre(models.Model):
                 fields=["cree_le", "source_origine", "qualifiee_le", "diffusee_le", "id"], name="offre_collecte"
             ),
             models.Index(fields=["qualifiee_le"], name="offre_qualifiee_le"),
+            # Whether a company has open offers (the companies list, for each company of a page).
+            models.Index(
+                fields=["entreprise"],
+                condition=models.Q(statut__in=[StatutOffre.COLLECTEE, StatutOffre.QUALIFIEE, StatutOffre.DIFFUSEE]),
+                name="offre_ouverte_entreprise",
+            ),
             models.Index(fields=["diffusee_le"], name="offre_diffusee_le"),
         ]
         constraints = [
@@ -238,6 +246,13 @@ class Positionnement(models.Model):
         ]
         indexes = [
             models.Index(fields=["statut", "derniere_etape_le"]),
+            # The open positionnements, oldest step first: those to follow up (start pages, « Suivi »)
+            # are read in order and counted from this index alone, however many are closed.
+            models.Index(
+                fields=["derniere_etape_le", "id"],
+                condition=models.Q(statut__in=StatutPositionnement.en_cours()),
+                name="positionnement_a_relancer",
+            ),
             models.Index(fields=["cree_le"], name="positionnement_cree_le"),  # the dashboard, by month
         ]
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from plie.models import Commune, NiveauFormation, User
 from plie.roles import Role
+from plie.widgets import SelectRapide
 
 from .enums import MinimaSociaux, MotifSortie, Sexe, StatutParticipant
 from .models import Entretien, Participant
@@ -20,15 +21,25 @@ def _champ_date(label):
     return {"label": label, "widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
+def choix_referents():
+    """The active référents as (id, name) pairs, in one query and without a model instance each: a
+    region has over a thousand of them, and the select's options were most of the list's time."""
+    referents = User.objects.with_role(Role.REFERENT).values_list("pk", "first_name", "last_name", "email")
+    return [(pk, f"{prenom} {nom}".strip() or email) for pk, prenom, nom, email in referents]
+
+
 class ParticipantFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Nom, prénom ou identifiant", method="chercher")
-    commune = django_filters.ModelChoiceFilter(queryset=Commune.objects.none(), label="Commune")
+    # Selects rendered in Python, not one template per option (see choix_referents for the longest).
+    commune = django_filters.ModelChoiceFilter(queryset=Commune.objects.none(), label="Commune", widget=SelectRapide)
     qpv = django_filters.BooleanFilter(label="Réside en QPV", method="filtrer_qpv")
     statut = django_filters.ChoiceFilter(choices=StatutParticipant.choices, empty_label="Tous les statuts")
-    referent = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Référent")
+    referent = django_filters.ChoiceFilter(label="Référent", widget=SelectRapide)
     entree_du = django_filters.DateFilter(method="filtrer_entree_du", **_champ_date("Entrés depuis le"))
     entree_au = django_filters.DateFilter(method="filtrer_entree_au", **_champ_date("Entrés jusqu'au"))
-    niveau_formation = django_filters.ModelChoiceFilter(queryset=NiveauFormation.objects.all(), label="Niveau")
+    niveau_formation = django_filters.ModelChoiceFilter(
+        queryset=NiveauFormation.objects.all(), label="Niveau", widget=SelectRapide
+    )
     niveau_v = django_filters.BooleanFilter(label="Niveau V ou infra (CAP/BEP ou moins)", method="filtrer_niveau_v")
     sexe = django_filters.ChoiceFilter(choices=Sexe.choices, empty_label="Femmes et hommes")
     rsa = django_filters.BooleanFilter(label="Bénéficiaire du RSA", method="filtrer_rsa")
@@ -71,9 +82,20 @@ class ParticipantFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["commune"].queryset = Commune.objects.valides_le(timezone.localdate())
         if voit_tous_les_referents:
-            self.filters["referent"].queryset = User.objects.with_role(Role.REFERENT)
+            self.filters["referent"].extra["choices"] = choix_referents()  # once, not at each iteration
         else:
             del self.filters["referent"]
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            if "referent" in form.fields:
+                # The select reads the pairs as they are: django-filter's choices are normalised again
+                # at each reading, a cost per option (a region has over a thousand référents).
+                champ = form.fields["referent"]
+                champ.widget.choices = [("", champ.empty_label), *self.filters["referent"].extra["choices"]]
+        return self._form
 
     def chercher(self, queryset, name, value):
         for word in value.split():

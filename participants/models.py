@@ -252,7 +252,16 @@ class Etape(models.Model):
         verbose_name = "étape de parcours"
         verbose_name_plural = "étapes de parcours"
         ordering = ["-debut", "-id"]
-        indexes = [models.Index(fields=["participant", "fin_prevue"])]
+        indexes = [
+            models.Index(fields=["participant", "fin_prevue"]),
+            # The étapes still open that end soon (« à voir » of the lists): a few per day of the window,
+            # read from this index alone however many étapes are closed.
+            models.Index(
+                fields=["fin_prevue", "participant"],
+                condition=models.Q(fin__isnull=True),
+                name="etape_ouverte_fin_prevue",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(fin_prevue__isnull=True) | models.Q(fin_prevue__gte=models.F("debut")),
@@ -363,6 +372,14 @@ class DetectionSortie(models.Model):
         ordering = ["date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["participant", "resultat"], name="une_detection_par_resultat"),
+        ]
+        # The exits awaiting confirmation (« à voir » of the lists), read without the confirmed ones.
+        indexes = [
+            models.Index(
+                fields=["participant"],
+                condition=models.Q(statut=StatutDetection.A_CONFIRMER),
+                name="detection_a_confirmer",
+            )
         ]
 
     def __str__(self):

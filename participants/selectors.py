@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 
 from plie.models import Commune, User
 from plie.roles import Role
@@ -38,9 +38,14 @@ def peut_modifier(user, participant):
 
 
 def avec_suivi(queryset, today):
-    """Annotate what the caseload shows: last entretien, exits to confirm, étapes ending soon."""
+    """Annotate what the caseload shows: last entretien, exits to confirm, étapes ending soon.
+
+    Each is a correlated subquery read through an index for the rows of the page only: an aggregate
+    over a join with the entretiens would group the whole table before sorting and paging it.
+    """
+    dernier = Entretien.objects.filter(participant=OuterRef("pk")).order_by("-date").values("date")[:1]
     return queryset.annotate(
-        dernier_entretien=Max("entretiens__date"),
+        dernier_entretien=Subquery(dernier),
         sortie_a_confirmer=Exists(
             DetectionSortie.objects.filter(participant=OuterRef("pk"), statut=StatutDetection.A_CONFIRMER)
         ),
@@ -127,15 +132,20 @@ def chiffres_du_mois(day):
 class Territoire:
     """The territory's communes with their validity dates, read once (they are a few dozen rows)."""
 
-    def __init__(self):
-        self._communes = list(Commune.objects.all())
+    def __init__(self, communes=None):
+        self._communes = list(Commune.objects.all()) if communes is None else list(communes)
+
+    @classmethod
+    def de(cls, participant):
+        """What one participant's verdict reads: their own commune (loaded with them on a page)."""
+        return cls([participant.commune] if participant.commune_id else [])
 
     def contient(self, commune_id, day):
         return any(c.pk == commune_id and c.est_valide_le(day) for c in self._communes)
 
 
 def faits_eligibilite(participant, date_reference, territoire=None):
-    territoire = territoire or Territoire()
+    territoire = territoire or Territoire.de(participant)
     return rules.FaitsEligibilite(
         date_reference=date_reference,
         commune=participant.commune.nom if participant.commune_id else "",

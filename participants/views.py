@@ -6,11 +6,14 @@ Object-level access: a participant outside what ``participants_visibles`` return
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
+from plie.pagination import PaginateurPlafonne
 from plie.roles import Role
 from plie.views import RolePageMixin
 
@@ -45,15 +48,14 @@ class ParticipantMixin(RolePageMixin):
 
     permission_required = "participants.view_participant"
     needs_edit_right = False
+    relations = ("commune", "quartier_prioritaire", "niveau_formation", "referent")
 
     def dispatch(self, request, *args, **kwargs):
         # Role first (403 or login), then the caseload (404): a role without access learns nothing.
         if not request.user.is_authenticated or not self.has_permission():
             return self.handle_no_permission()
         self.participant = get_object_or_404(
-            selectors.participants_visibles(request.user).select_related(
-                "commune", "quartier_prioritaire", "niveau_formation", "referent"
-            ),
+            selectors.participants_visibles(request.user).select_related(*self.relations),
             pk=kwargs["pk"],
         )
         if self.needs_edit_right and not selectors.peut_modifier(request.user, self.participant):
@@ -72,6 +74,8 @@ class ParticipantList(RolePageMixin, ListView):
     template_name = "participants/liste.html"
     context_object_name = "participants"
     paginate_by = 25
+    # A region's participants are counted up to 10 000 (« plus de 10 000 »): a PLIE's, exactly.
+    paginator_class = PaginateurPlafonne
 
     def get_queryset(self):
         self.today = timezone.localdate()
@@ -81,12 +85,17 @@ class ParticipantList(RolePageMixin, ListView):
             queryset=selectors.participants_visibles(user),
             voit_tous_les_referents=Role.REFERENT not in user.roles,
         )
-        queryset = (
-            self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else self.filterset.queryset
-        )
+        filtre = self.filterset.is_bound and self.filterset.is_valid()
+        queryset = self.filterset.qs if filtre else self.filterset.queryset
+        ordre = ["nom", "prenom", "id"]
+        if filtre and self.filterset.form.cleaned_data.get("q"):
+            # The same order, as an expression the name index cannot give: the planner would walk
+            # that index to the first matches of a common name, reading most of the table on the
+            # way, where the text indexes find the matches and a sort of those few is cheap.
+            ordre[0] = Coalesce("nom", Value(""))
         return selectors.avec_suivi(
             queryset.select_related("commune", "quartier_prioritaire", "niveau_formation", "referent"), self.today
-        ).order_by("nom", "prenom", "id")
+        ).order_by(*ordre)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(filter=self.filterset, **kwargs)
@@ -103,6 +112,8 @@ class ParticipantList(RolePageMixin, ListView):
 class ParticipantDetail(ParticipantMixin, DetailView):
     template_name = "participants/detail.html"
     context_object_name = "participant"
+    # The one-to-one rows the page shows (diagnostic, FSE data badge) come with the participant.
+    relations = (*ParticipantMixin.relations, "diagnostic__realise_par", "donnees_fse")
 
     def get_object(self):
         return self.participant
@@ -128,7 +139,6 @@ class ParticipantDetail(ParticipantMixin, DetailView):
             decisions=selectors.decisions_du_participant(participant),
             historique=HistoriqueReferent.objects.filter(participant=participant).select_related("referent"),
             diagnostic=getattr(participant, "diagnostic", None),
-            sortie=getattr(participant, "sortie", None),
             positionnements=participant.positionnements.select_related("offre__entreprise"),
             **kwargs,
         )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
 from plie.models import JournalAcces
+from plie.pagination import PaginateurPlafonne
 from plie.views import RolePageMixin
 
 from ..enums import StatutOffre
@@ -40,11 +41,18 @@ def _nb_sources():
     )
 
 
+class PaginateurOffres(PaginateurPlafonne):
+    # A million offers: counting them all, or the ten thousand first matches of a common word, cost
+    # more than the page; the list says « plus de 1 000 ».
+    plafond = 1_000
+
+
 class OffreList(RolePageMixin, ListView):
     permission_required = PERMISSION_LECTURE
     template_name = "offres/liste.html"
     context_object_name = "offres"
     paginate_by = 25
+    paginator_class = PaginateurOffres
 
     def get_queryset(self):
         queryset, self.filterset = offres_filtrees(self.request.user, self.request.GET)

@@ -195,6 +195,33 @@ def test_list_query_count_is_constant(client_as, role):
 
 
 @pytest.mark.django_db
+def test_a_large_list_is_counted_up_to_a_ceiling(client_as, monkeypatch):
+    from offres.views.liste import PaginateurOffres
+
+    monkeypatch.setattr(PaginateurOffres, "plafond", 30)
+    OffreFactory.create_batch(31, statut=StatutOffre.DIFFUSEE)
+    OffreFactory.create_batch(2, statut=StatutOffre.QUALIFIEE)
+    client = client_as(Role.CHARGE_MISSION)
+    page = client.get(reverse("offres:liste")).content.decode()
+    assert "Plus de 30 offres : la liste montre les 30 premières" in page and "Page 1 sur 2" in page
+    assert "2 offres." in client.get(reverse("offres:liste") + "?statut=qualifiee").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_text_search_finds_the_offers_of_a_company_by_its_name(client_as):
+    from entreprises.factories import EntrepriseFactory
+
+    logidis = EntrepriseFactory(nom="Logidis Bourgogne")
+    OffreFactory(intitule="Cariste", employeur="", entreprise=logidis, statut=StatutOffre.DIFFUSEE)
+    OffreFactory(intitule="Cariste", employeur="Autre", entreprise=None, statut=StatutOffre.DIFFUSEE)
+    OffreFactory(intitule="Agent logistique", employeur="Net", entreprise=None, statut=StatutOffre.DIFFUSEE)
+    response = client_as(Role.CHARGE_MISSION).get(reverse("offres:liste") + "?q=logidis")
+    assert [o.entreprise for o in response.context["offres"]] == [logidis]
+    response = client_as(Role.CHARGE_MISSION).get(reverse("offres:liste") + "?q=zzz")
+    assert list(response.context["offres"]) == []
+
+
+@pytest.mark.django_db
 def test_pagination_keeps_the_filters(client_as):
     client = client_as(Role.CHARGE_MISSION)
     OffreFactory.create_batch(30, statut=StatutOffre.DIFFUSEE)

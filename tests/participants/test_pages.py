@@ -90,6 +90,43 @@ def test_referent_list_shows_own_caseload_only(client, referent, participant, ma
     assert other.nom.upper() not in page or other.nom == participant.nom
 
 
+@pytest.mark.django_db
+def test_a_text_search_lists_its_matches_in_alphabetical_order(client_as, referent):
+    for nom, prenom in [("Martin", "Zoé"), ("Martinez", "Ali"), ("Martin", "Anne"), ("Dupont", "Léa")]:
+        ParticipantFactory(entre=True, referent=referent, nom=nom, prenom=prenom)
+    ParticipantFactory(entre=True, referent=referent, nom="Roux", identifiant="MARTIN")
+    response = client_as(Role.COORDINATRICE).get(reverse("participants:liste") + "?q=martin")
+    noms = [(p.nom, p.prenom) for p in response.context["participants"]]
+    assert noms[:3] == [("Martin", "Anne"), ("Martin", "Zoé"), ("Martinez", "Ali")]
+    assert len(noms) == 4  # and Roux, whose identifiant is MARTIN
+
+
+@pytest.mark.django_db
+def test_the_coordinatrice_filters_by_referent_among_every_referent(client_as, referent, participant, make_user):
+    autre = make_user(Role.REFERENT, first_name="Zoé", last_name="Zola")
+    ParticipantFactory(entre=True, referent=autre)
+    response = client_as(Role.COORDINATRICE).get(reverse("participants:liste") + f"?referent={referent.pk}")
+    assert [p.pk for p in response.context["participants"]] == [participant.pk]
+    page = response.content.decode()
+    assert f'<option value="{referent.pk}" selected>{referent}</option>' in page
+    assert f'<option value="{autre.pk}">Zoé Zola</option>' in page
+
+
+@pytest.mark.django_db
+def test_a_large_list_is_counted_up_to_a_ceiling(client_as, referent, monkeypatch):
+    from plie.pagination import PaginateurPlafonne
+
+    monkeypatch.setattr(PaginateurPlafonne, "plafond", 30)
+    ParticipantFactory.create_batch(31, entre=True, referent=referent)
+    ParticipantFactory.create_batch(3, sorti=True, referent=referent, date_sortie=TODAY, motif_sortie="CDI")
+    client = client_as(Role.COORDINATRICE)
+    response = client.get(reverse("participants:liste") + "?statut=entre")
+    page = response.content.decode()
+    assert "Plus de 30 participants" in page and "Page 1 sur 2" in page
+    assert client.get(reverse("participants:liste") + "?statut=entre&page=3").status_code == 404
+    assert "3 participants." in client.get(reverse("participants:liste") + "?statut=sorti").content.decode()
+
+
 # --- The day's work --------------------------------------------------------------------
 
 
