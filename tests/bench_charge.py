@@ -368,7 +368,7 @@ def _attendre_serveur(processus, port, dossier, delai=90):
                 if reponse.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+            pass  # not listening yet: try again
         time.sleep(0.5)
     raise RuntimeError(f"gunicorn ne répond pas après {delai} s :\n{_fin_journal(dossier)}")
 
@@ -396,7 +396,7 @@ def _cpu_workers(processus):
             temps = enfant.cpu_times()
             total += temps.user + temps.system
         except psutil.NoSuchProcess:
-            pass
+            pass  # a worker that ended meanwhile has no more CPU to count
     return total
 
 
@@ -411,7 +411,7 @@ def _arreter(processus, delai=20):
         os.killpg(processus.pid, signal.SIGKILL)
         processus.wait()
     except ProcessLookupError:
-        pass
+        pass  # already gone
 
 
 # --- The load ------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def _pic_rss():
                 if ligne.startswith("VmHWM:"):
                     return int(ligne.split()[1]) * 1024
     except OSError:
-        pass
+        pass  # no /proc (not Linux): fall back to ru_maxrss below
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
