@@ -69,6 +69,8 @@ class Participant(models.Model):
     autorisation_travail = models.BooleanField("autorisation de travail en France", default=False)
     consentement = models.BooleanField("souhaite entrer dans un parcours intégré", default=False)
     consentement_date = models.DateField("date du consentement", null=True, blank=True)
+    # RGPD art. 13: the information notice handed over at the first interview, and when.
+    notice_information_remise_le = models.DateField("notice d'information remise le", null=True, blank=True)
     qualification_insuffisante = models.BooleanField(
         "qualification insuffisante ou inadaptée, ou compétences de base non maîtrisées", default=False
     )
@@ -122,6 +124,9 @@ class Participant(models.Model):
     )
     cree_le = models.DateTimeField("créé le", auto_now_add=True)
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
+    # Set by the retention policy (participants.retention): the record's identifying and sensitive
+    # facts were erased for good on that date; only anonymous statistics remain.
+    anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
 
     objects = ParticipantQuerySet.as_manager()
 
