@@ -6,6 +6,7 @@ Object-level access: a participant outside what ``participants_visibles`` return
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
@@ -335,10 +336,15 @@ class Commission(RolePageMixin, TemplateView):
     permission_required = "participants.decider_commission"
     template_name = "participants/commission.html"
 
+    candidats_par_page = 50
+
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         territoire = selectors.Territoire()
-        candidats = list(selectors.candidats_en_attente())
+        # A region's commissions can have thousands waiting: the rules run for one page at a time.
+        candidats = Paginator(selectors.candidats_en_attente(), self.candidats_par_page).get_page(
+            self.request.GET.get("page")
+        )
         for candidat in candidats:
             candidat.verdict = selectors.verdict_eligibilite(candidat, today, territoire)
         seniors = DetectionSortie.objects.filter(

@@ -10,6 +10,7 @@ import dataclasses
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -167,6 +168,23 @@ class TableauDeBord(RolePageMixin, TemplateView):
 
     permission_required = PERMISSION_TABLEAU
     template_name = "reporting/tableau.html"
+    portefeuilles_par_page = 25
+
+    def _portefeuilles(self, tableau, jour, voit_participants):
+        """One page of the référents' caseloads (a region has 1 400), each linked to its list; the
+        list's address is built once, not twice per référent."""
+        page = Paginator(tableau.portefeuilles, self.portefeuilles_par_page).get_page(self.request.GET.get("page"))
+        base = f"{reverse('participants:liste')}?statut=entre&" if voit_participants else ""
+        depuis = urlencode({"sans_entretien_depuis": _iso(jour.replace(day=1))})
+        page.lignes = [
+            {
+                "referent": charge,
+                "url": f"{base}referent={charge.pk}" if base else "",
+                "url_sans_entretien": f"{base}referent={charge.pk}&{depuis}" if base else "",
+            }
+            for charge in page
+        ]
+        return page
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -199,6 +217,7 @@ class TableauDeBord(RolePageMixin, TemplateView):
         query_string = urlencode(_parametres_periode(periode))
         exports = {nom: _url_ou_rien(f"reporting:tableau_{nom}") for nom in ("xlsx", "pdf")}
         jour_portefeuilles = min(periode.fin, today)
+        portefeuilles = self._portefeuilles(tableau, jour_portefeuilles, voit_participants)
         libelle = graphiques.libelle_periode(periode)
         serie = tableau.entrees_sorties_par_mois  # the charts' months: the period, a year at least
         etendue = f"de {graphiques.libelle_mois(serie[0][0])} à {graphiques.libelle_mois(serie[-1][0])}"
@@ -253,25 +272,8 @@ class TableauDeBord(RolePageMixin, TemplateView):
             ],
             nb_motifs_positifs=len(MotifSortie.positives()),
             debut_mois_portefeuilles=jour_portefeuilles.replace(day=1),
-            portefeuilles=[
-                {
-                    "referent": referent,
-                    "url": _url("participants:liste", {"referent": referent.pk, "statut": "entre"})
-                    if voit_participants
-                    else "",
-                    "url_sans_entretien": _url(
-                        "participants:liste",
-                        {
-                            "referent": referent.pk,
-                            "statut": "entre",
-                            "sans_entretien_depuis": _iso(jour_portefeuilles.replace(day=1)),
-                        },
-                    )
-                    if voit_participants
-                    else "",
-                }
-                for referent in tableau.portefeuilles
-            ],
+            portefeuilles=portefeuilles,
+            query_string_portefeuilles=query_string,
             graphique_offres=graphiques.barres_par_mois(
                 tableau.offres_par_mois, LIBELLES_OFFRES, titre=f"Offres et positionnements par mois, {etendue}"
             ),

@@ -148,6 +148,7 @@ def test_referent_creates_a_candidate_who_awaits_the_commission(client, referent
             "autorisation_travail": "on",
             "consentement": "on",
             "consentement_date": TODAY.isoformat(),
+            "notice_information_remise_le": TODAY.isoformat(),
             "qualification_insuffisante": "on",
             "minima_sociaux": "RSA",
             "mobilite_logement": "on",
@@ -180,6 +181,29 @@ def test_the_commission_admits_a_candidate_with_a_mandatory_reason(client, make_
     decision = DecisionCommission.objects.get()
     assert decision.decision == DecisionCommissionType.DEROGATION
     assert not decision.eligible_au_calcul and decision.criteres_manquants == "autorisation_travail"
+
+
+@pytest.mark.django_db
+def test_the_commission_pages_its_candidates_oldest_first_with_constant_queries(client, make_user, referent):
+    client.force_login(make_user(Role.COORDINATRICE))
+    url = reverse("participants:commission")
+
+    def lire(page=""):
+        with CaptureQueriesContext(connection) as requetes:
+            contenu = client.get(f"{url}{page}").content.decode()
+        return contenu, len(requetes)
+
+    ParticipantFactory.create_batch(3, referent=referent)
+    _, peu = lire()
+    plus_ancien = ParticipantFactory(referent=referent, date_candidature=TODAY - timedelta(days=400))
+    ParticipantFactory.create_batch(50, referent=referent)
+    premiere, beaucoup = lire()
+    assert peu == beaucoup
+    assert "Candidatures en attente (54)" in premiere and "Candidatures 1 à 50," in premiere
+    assert premiere.count(">Statuer</a>") == 50
+    assert premiere.index(plus_ancien.nom.upper()) < premiere.index(">Statuer</a>")
+    seconde, _ = lire("?page=2")
+    assert seconde.count(">Statuer</a>") == 4 and "Candidatures 51 à 54," in seconde
 
 
 @pytest.mark.django_db

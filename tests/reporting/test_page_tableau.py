@@ -366,6 +366,34 @@ def test_a_referent_page_stays_within_the_query_budget(client, jeu, referent_du_
     assert _requetes(client) <= MAX_REQUETES
 
 
+def test_the_caseloads_are_paged_and_keep_the_period(client, make_user):
+    """A region has 1 400 référents: the table shows 25 at a time, its links keep the period and
+    lead to each référent's list; the last page holds the rest."""
+    client.force_login(make_user(Role.COORDINATRICE))
+    referents = [make_user(Role.REFERENT, last_name=f"Référent{n:02d}") for n in range(27)]
+    ParticipantFactory(referent=referents[26], statut=StatutParticipant.ENTRE, date_entree=D(2026, 10, 1))
+
+    premiere = client.get(URL + NOVEMBRE_QS).content.decode()
+    tableau = premiere[
+        premiere.index('id="tableau-portefeuilles"') : premiere.index(
+            "</table>", premiere.index('id="tableau-portefeuilles"')
+        )
+    ]
+    assert tableau.count("<tr>") == 1 + 25
+    assert "Référents 1 à 25 sur 27." in premiere
+    assert f'href="?{NOVEMBRE_QS[1:].replace("&", "&amp;")}&amp;page=2#titre-portefeuilles"' in premiere
+
+    derniere = client.get(URL + NOVEMBRE_QS + "&page=2").content.decode()
+    tableau = derniere[
+        derniere.index('id="tableau-portefeuilles"') : derniere.index(
+            "</table>", derniere.index('id="tableau-portefeuilles"')
+        )
+    ]
+    assert tableau.count("<tr>") == 1 + 2
+    assert f'href="/participants/?statut=entre&amp;referent={referents[26].pk}">1</a>' in tableau
+    assert client.get(URL + NOVEMBRE_QS + "&page=99").status_code == 200  # past the end: the last page
+
+
 # --- Budgets ---------------------------------------------------------------------------------
 
 
