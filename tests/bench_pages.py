@@ -8,7 +8,8 @@ PostgreSQL only. Each scale has its database, built by ``tests/bench_echelle.py`
 one). For each scale, a subprocess started with ``DATABASE_URL`` set to that database (the settings
 read it at setup) migrates it, then, through Django's test client signed in with ``force_login``
 as each role (``bench_echelle.COMPTES``, else the first active account of the role), requests each
-page three times to warm up, then ``--runs`` times (in rounds: each round requests every page
+page three times to warm up (then freezes its objects out of the garbage collector's reach, as
+``plie/wsgi.py`` does in each gunicorn worker), then ``--runs`` times (in rounds: each round requests every page
 once, so that a burst of load on the shared machine spreads over all of them): median and 95th
 percentile (nearest rank) of the wall-clock time, median CPU time of the Python process, and the
 SQL statements of one more request (``requetes``: the statements that read or write; the
@@ -301,6 +302,11 @@ def mesurer_pages(clients, pages, runs):
     gc.callbacks.append(chrono_gc)
     try:
         for tour in range(3 + runs):
+            if tour == 3:
+                # What plie/wsgi.py does in each gunicorn worker once started: the objects of the
+                # start-up (and here of the warm-up) out of the collector's reach.
+                gc.collect()
+                gc.freeze()
             for page in pages:
                 client, url = clients[page["role"]], page["url"]
                 ramasse[0] = 0.0
