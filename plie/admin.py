@@ -1,7 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, TypeContrat, User
+from . import securite
+from .models import (
+    Commune,
+    JournalModification,
+    MetierRome,
+    NiveauFormation,
+    QuartierPrioritaire,
+    TypeContrat,
+    User,
+)
 
 
 @admin.register(User)
@@ -27,6 +36,29 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["desactiver_et_deconnecter", "reinitialiser_deux_facteurs"]
+
+    @admin.action(description="Désactiver et déconnecter", permissions=["change"])
+    def desactiver_et_deconnecter(self, request, queryset):
+        # One save per account, so that the signal of plie.securite ends its sessions.
+        comptes = list(queryset.exclude(pk=request.user.pk))
+        for compte in comptes:
+            securite.desactiver_compte(compte)
+        self.message_user(request, f"{len(comptes)} compte(s) désactivé(s), leurs sessions fermées.")
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(request, "Votre propre compte n'a pas été désactivé.", level=messages.WARNING)
+
+    @admin.action(description="Réinitialiser la double authentification", permissions=["change"])
+    def reinitialiser_deux_facteurs(self, request, queryset):
+        # For a lost phone: the account enrols again at its next login (its sessions end now).
+        comptes = list(queryset.exclude(pk=request.user.pk))
+        for compte in comptes:
+            securite.reinitialiser_deux_facteurs(compte)
+        self.message_user(request, f"Double authentification réinitialisée pour {len(comptes)} compte(s).")
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(
+                request, "Votre propre compte : passez par « Sécurité du compte ».", level=messages.WARNING
+            )
 
 
 @admin.register(Commune)
@@ -58,3 +90,23 @@ class MetierRomeAdmin(admin.ModelAdmin):
     list_display = ["code", "libelle", "grand_domaine"]
     search_fields = ["code", "libelle"]
     list_filter = ["grand_domaine"]
+
+
+@admin.register(JournalModification)
+class JournalModificationAdmin(admin.ModelAdmin):
+    """Read-only: the journal is append-only (the page « Journal » is the administrateur's view)."""
+
+    list_display = ["horodatage", "utilisateur", "action", "objet_type", "objet_id", "objet_libelle"]
+    list_filter = ["action", "objet_type"]
+    search_fields = ["objet_id", "objet_libelle"]
+    list_select_related = ["utilisateur"]
+    date_hierarchy = "horodatage"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -54,6 +54,8 @@ MENUS = [
             ("Bilans", "reporting:bilans", "reporting.view_bilan"),
         ],
     ),
+    # The journals of changes and of sensitive reads: the administrateur's only.
+    ("Journal", [("Journal", "journal", "plie.espace_administration")]),
 ]
 
 

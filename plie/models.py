@@ -5,6 +5,7 @@ are redrawn, and a participant's record must still read as it was on its date.
 """
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -88,7 +89,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def roles(self):
         """The roles of this account, in the order of ``Role`` (cached per instance)."""
         if not hasattr(self, "_roles"):
-            names = {group.name for group in self.groups.all()}
+            from .droits import droits_de
+
+            names = droits_de(self)[0] if self.pk else set()
             self._roles = [role for role in Role if role.group_name in names]
             if not self._roles and self.is_superuser:
                 # The first account, made with createsuperuser, administers until given a group.
@@ -268,3 +271,45 @@ class JournalAcces(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Le journal d'accès ne se supprime pas.")
+
+
+class JournalModification(models.Model):
+    """Append-only trail of changes: who created, changed or deleted which record, field by field.
+
+    The audited models and their masked fields are declared in ``plie.audit``; masked values are
+    stored as « ••• » so that the trail does not become a second copy of sensitive data. On
+    PostgreSQL a trigger (migration 0008) also refuses UPDATE and DELETE, but for the purge of old
+    rows (``plie.audit.purger_journaux``).
+    """
+
+    class Action(models.TextChoices):
+        CREATION = "creation", "Création"
+        MODIFICATION = "modification", "Modification"
+        SUPPRESSION = "suppression", "Suppression"
+        IMPORT = "import", "Import en lot"
+
+    # Null: a change made by the system (nightly task, command) rather than by a person.
+    utilisateur = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    objet_type = models.CharField("type d'objet", max_length=60)
+    objet_id = models.CharField("identifiant de l'objet", max_length=50, blank=True)
+    objet_libelle = models.CharField("objet", max_length=200, blank=True)
+    champs = models.JSONField("champs modifiés", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    horodatage = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "entrée du journal des modifications"
+        verbose_name_plural = "journal des modifications"
+        ordering = ["-horodatage", "-id"]
+        indexes = [models.Index(fields=["objet_type", "objet_id"], name="journal_modification_objet")]
+
+    def __str__(self):
+        return f"{self.utilisateur or 'Système'} · {self.get_action_display()} · {self.objet_type} {self.objet_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Le journal des modifications ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Le journal des modifications ne se supprime pas.")

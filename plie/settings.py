@@ -33,7 +33,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site of plie.securite_admin: two-factor verified staff only.
+    "plie.securite_admin.AdminPlieConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # backup codes
     "plie",
     "participants",
     "entreprises",
@@ -64,13 +68,25 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Makes the signed-in person known to the audit trail of changes (plie.audit).
+    "plie.audit.UtilisateurCourantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After OTPMiddleware and messages: closes unverified sessions of accounts with a second factor,
+    # sends an administrateur without one to enrol (plie.securite_web).
+    "plie.securite_web.DeuxFacteursMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A lost database connection during a view: the 503 page instead of a 500.
+    "plie.middleware.PanneBaseDeDonneesMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Flash messages name participants (« Candidature de … enregistrée ») : kept in the server-side
+# session, which logging out empties, not in a readable cookie that outlives the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 ROOT_URLCONF = "plie.urls"
 WSGI_APPLICATION = "plie.wsgi.application"
@@ -136,12 +152,14 @@ STORAGES = {
 AUTH_USER_MODEL = "plie.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts
-    "django.contrib.auth.backends.ModelBackend",
+    "plie.droits.ModelBackendEnCache",  # Django's, with each account's rights cached (plie.droits)
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    # The CNIL recommends at least 12 characters when login attempts are throttled.
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    # CNIL (délibération 2022-100), login attempts being throttled: at least 12 characters of at
+    # least 3 kinds, not a common password, not the holder's name or e-mail.
+    {"NAME": "plie.validators.ComplexiteValidator", "OPTIONS": {"longueur_minimale": 12, "classes_minimales": 3}},
+    {"NAME": "plie.validators.IdentiteValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -164,6 +182,16 @@ AXES_USERNAME_FORM_FIELD = "username"  # the login form field (it holds the e-ma
 AXES_LOCKOUT_TEMPLATE = "registration/verrouillage.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The second step of the login (plie.securite_web) reports its failures to axes too; its code is
+# never written to the failure log.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor login (django-otp): TOTP application and backup codes (plie.securite). The issuer is
+# PLIE_NOM (OTP_TOTP_ISSUER, under "Domain"); each failed code doubles the wait before the next
+# try on that device (1, 2, 4… seconds).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Web security -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -289,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.rapports_du_mois",
         "schedule": crontab(hour=6, minute=0, day_of_month="1"),
     },
+    "appliquer-retention": {
+        "task": "participants.tasks.appliquer_retention",
+        "schedule": crontab(hour=3, minute=30, day_of_month="1"),
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------
@@ -304,7 +336,10 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 # The PLIE's territory is data (plie.Commune); this names the default structure in documents.
 PLIE_NOM = env.str("PLIE_NOM", default="PLIE du bassin dijonnais")
+OTP_TOTP_ISSUER = PLIE_NOM  # the account's name in the authenticator app
 PLIE_TERRITOIRE = env.str("PLIE_TERRITOIRE", default="Dijon Métropole")
+# RGPD: how participants reach the data protection officer (information notice, right of access).
+PLIE_DPO_CONTACT = env.str("PLIE_DPO_CONTACT", default="dpo@plie.localhost")
 
 # The readings of RULES.md that a PLIE with another protocol may change (one place each).
 PLIE_REGLES = {
@@ -325,6 +360,9 @@ PLIE_REGLES = {
 
 # Absolute address of the app, for links in e-mails.
 PLIE_URL = env.str("PLIE_URL", default="http://127.0.0.1:8000")
+# How long an account's groups and permissions are kept in the cache (plie.droits; any change of
+# accounts, groups or permissions invalidates them at once); 0 reads them on every request.
+PLIE_DROITS_CACHE_SECONDES = env.int("PLIE_DROITS_CACHE_SECONDES", default=3600)
 # How long a computed dashboard is served again (reporting.tableau); 0 computes it every time.
 TABLEAU_CACHE_SECONDES = env.int("PLIE_TABLEAU_CACHE_SECONDES", default=300)
 if TABLEAU_CACHE_SECONDES:
@@ -335,6 +373,22 @@ if TABLEAU_CACHE_SECONDES:
     }
 # RULES §4: a positionnement without progress for this many days is flagged for follow-up.
 PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS = env.int("PLIE_DELAI_RELANCE_POSITIONNEMENT_JOURS", default=10)
+
+# --- Retention ---------------------------------------------------------------------------
+# How long participants' data and the journals are kept (docs/aipd.md §2, docs/production.md),
+# applied monthly by participants.retention (``apply_retention``).
+PLIE_RETENTION = {
+    # Active base: this many months after the participant's last contact, then anonymisation.
+    "BASE_ACTIVE_MOIS": env.int("PLIE_RETENTION_BASE_ACTIVE_MOIS", default=24),
+    # FSE+ intermediate archiving of those who entered the operation (restricted to the
+    # administrateur): until this date (AAAA-MM-JJ, read by participants.retention) when the
+    # convention gives one…
+    "ARCHIVAGE_FSE_JUSQU_AU": env.str("PLIE_RETENTION_ARCHIVAGE_FSE_JUSQU_AU", default="") or None,
+    # …otherwise until 31 December of the Nth year after the exit year (0: no FSE archiving).
+    "ARCHIVAGE_FSE_ANS_APRES_SORTIE": env.int("PLIE_RETENTION_ARCHIVAGE_FSE_ANS_APRES_SORTIE", default=5),
+    # Access and change journals: rows older than this many months are deleted (CNIL: 6 to 12).
+    "JOURNAUX_MOIS": env.int("PLIE_RETENTION_JOURNAUX_MOIS", default=12),
+}
 
 # --- Ingestion of job offers (FORMATS.md "Job-board source settings") -------------------------
 # Raw payloads of the sources are kept this many days (audit, re-normalisation), then purged.
@@ -362,3 +416,9 @@ PLIE_CLASSEUR_PARTENAIRE_TAILLE_MAX = env.int("PLIE_CLASSEUR_PARTENAIRE_TAILLE_M
 PLIE_CLASSEUR_PARTENAIRE_LIGNES_MAX = env.int("PLIE_CLASSEUR_PARTENAIRE_LIGNES_MAX", default=5000)
 # Scanned signed attendance sheets of collective actions (PDF, PNG or JPEG).
 PLIE_EMARGEMENT_TAILLE_MAX = env.int("PLIE_EMARGEMENT_TAILLE_MAX", default=10 * 1024 * 1024)
+# Uploads (Django's defaults, stated): a request body without files is capped at 2.5 MB, an
+# uploaded file over 2.5 MB is streamed to a temporary file rather than held in memory, and a
+# request carries at most 10 files. Each upload's own cap is checked by its form (above).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10

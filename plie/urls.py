@@ -2,19 +2,20 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from . import views
-from .forms import ConnexionForm
+from . import securite_web, views, views_journal
 
 admin.site.site_header = "PLIE : administration"
 admin.site.site_title = "PLIE"
 admin.site.index_title = "Comptes, rôles et référentiels"
 
 auth_patterns = [
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(authentication_form=ConnexionForm, redirect_authenticated_user=True),
-        name="connexion",
-    ),
+    # The password step, then the code step for an account with a second factor (plie.securite_web).
+    path("connexion/", securite_web.ConnexionView.as_view(), name="connexion"),
+    path("connexion/code/", securite_web.VerificationView.as_view(), name="securite_verification"),
+    path("compte/securite/", securite_web.CompteSecuriteView.as_view(), name="securite_compte"),
+    path("compte/securite/confirmer/", securite_web.ConfirmerApplicationView.as_view(), name="securite_confirmer"),
+    path("compte/securite/codes/", securite_web.RegenererCodesView.as_view(), name="securite_codes"),
+    path("compte/securite/retirer/<int:pk>/", securite_web.RetirerApplicationView.as_view(), name="securite_retirer"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="deconnexion"),
     path(
         "mot-de-passe/changer/",
@@ -47,6 +48,7 @@ urlpatterns = [
     path("coordination/", views.EspaceCoordination.as_view(), name="espace_coordinatrice"),
     path("audit-fse/", views.EspaceAuditFse.as_view(), name="espace_auditeur_fse"),
     path("administration/", views.EspaceAdministration.as_view(), name="espace_administrateur"),
+    path("journal/", views_journal.Journal.as_view(), name="journal"),
     path("participants/", include("participants.urls")),
     path("offres/", include("offres.urls")),
     path("entreprises/", include("entreprises.urls")),
@@ -56,3 +58,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *auth_patterns,
 ]
+
+# A lost database connection outside a view gets the 503 page too (plie/middleware.py).
+handler500 = "plie.middleware.erreur_serveur"

@@ -4,6 +4,7 @@ DATABASE_URL / REDIS_URL are set (as .ci/run does)."""
 import os
 
 import pytest
+from django.test import Client
 
 from plie.models import User
 from plie.roles import Role
@@ -68,14 +69,45 @@ def referent(make_user):
     return make_user(Role.REFERENT)
 
 
+def connecter(client, user, backend=None):
+    """Sign ``client`` in as ``user`` as the login page would: an account whose role requires two
+    factors (plie.securite) gets a confirmed authenticator and a session verified by it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from plie.securite import deux_facteurs_obligatoires
+
+    appareil = None
+    if deux_facteurs_obligatoires(user):
+        appareil = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        appareil = appareil or TOTPDevice.objects.create(user=user, name="Application de test", confirmed=True)
+    _force_login_django(client, user, backend)
+    if appareil is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = appareil.persistent_id
+        session.save()
+    return client
+
+
+_force_login_django = Client.force_login
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_comme_la_page_de_connexion():
+    """In tests, ``client.force_login(user)`` stands for a complete login, the administrateur's second
+    factor included (``connecter``); tests of the two-factor login itself use the login page or
+    ``_force_login_django``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", connecter)
+        yield
+
+
 @pytest.fixture
 def client_as(client, make_user):
     """A test client signed in as a new account of ``role``."""
 
     def sign_in(role):
-        user = make_user(role)
-        client.force_login(user)
-        return client
+        return connecter(client, make_user(role))
 
     return sign_in
 
@@ -90,6 +122,12 @@ def _fast_password_hashing(settings):
 def _dashboards_computed_each_time(settings):
     # Tests change data between two readings of a dashboard; the cache has tests of its own.
     settings.TABLEAU_CACHE_SECONDES = 0
+
+
+@pytest.fixture(autouse=True)
+def _rights_read_each_time(settings):
+    # Query counts must not depend on what an earlier request cached; plie.droits has its own tests.
+    settings.PLIE_DROITS_CACHE_SECONDES = 0
 
 
 @pytest.fixture(autouse=True)

@@ -94,6 +94,7 @@ MATRICE: dict[str, tuple[Acces, ...]] = {
     "espace_coordinatrice": (get({K}),),
     "espace_auditeur_fse": (get({A}),),
     "espace_administrateur": (get({AD}),),
+    "journal": (get({AD}, note="journals of changes and of sensitive reads: administrateur only"),),
     # Authentication.
     "connexion": (get(PUBLIC, note="a signed-in person is sent on to their start page"),),
     "deconnexion": (post(PUBLIC, issue_autorisee=CONNEXION, note="logging out sends everyone to the login page"),),
@@ -103,6 +104,20 @@ MATRICE: dict[str, tuple[Acces, ...]] = {
     "mot_de_passe_oubli_envoye": (get(PUBLIC),),
     "mot_de_passe_nouveau": (get(PUBLIC, kwargs=lambda m: {"uidb64": m.reset_uid, "token": m.reset_token}),),
     "mot_de_passe_reinitialise": (get(PUBLIC),),
+    # Two-factor login and « Sécurité du compte » (plie.securite_web).
+    "securite_verification": (
+        get(PUBLIC, issue_autorisee=CONNEXION, note="without a password step pending: back to the login page"),
+    ),
+    "securite_compte": (get(PERSONNE_CONNECTEE),),
+    "securite_confirmer": (post(PERSONNE_CONNECTEE, note="no code: the page comes back with the error"),),
+    "securite_codes": (post(PERSONNE_CONNECTEE, note="no password: back to the page, codes unchanged"),),
+    "securite_retirer": (
+        post(
+            {AD},
+            kwargs=lambda m: {"pk": m.utilisateurs[AD].totpdevice_set.get().pk},
+            note="the administrateur's own authenticator (no password: kept); anyone else's: 404",
+        ),
+    ),
     # Participants: the référent their caseload, the coordinatrice all; the administrateur reads.
     "participants:liste": (get({R, K, AD}),),
     "participants:nouveau": (get({R, K}),),
@@ -119,6 +134,11 @@ MATRICE: dict[str, tuple[Acces, ...]] = {
     "participants:referent": (get({K}, kwargs=PARTICIPANT),),
     "participants:decision": (get({K}, kwargs=PARTICIPANT),),
     "participants:validation_senior": (get({K}, kwargs=PARTICIPANT),),
+    "participants:droit_acces": (
+        get({R, K, AD}, kwargs=PARTICIPANT, note="RGPD art. 15: whoever may open the file; another référent: 404"),
+    ),
+    "participants:notice_information": (get(PERSONNE_CONNECTEE, note="RGPD art. 13 notice: no personal data"),),
+    "participants:notice_information_pdf": (get(PERSONNE_CONNECTEE),),
     # Offers: the chargé(e) de mission runs the queue; référents and coordination read.
     "offres:liste": (get({R, C, K}),),
     "offres:export": (get({R, C, K}),),
@@ -298,7 +318,11 @@ ADMIN_PUBLIC = {"admin:login", "admin:logout"}
 ADMIN_METHODES = {"admin:logout": "POST"}
 # The administrateur logging out of the admin goes to the login page (LOGOUT_REDIRECT_URL); the others,
 # who are not signed in to the admin, are sent to its index.
-ADMIN_ISSUES_PARTICULIERES = {("admin:logout", Role.ADMINISTRATEUR): CONNEXION}
+ADMIN_ISSUES_PARTICULIERES = {
+    ("admin:logout", Role.ADMINISTRATEUR): CONNEXION,
+    # The admin's login page sends anonymous visitors to the app's, which has the code step.
+    ("admin:login", None): CONNEXION,
+}
 # Admin pages that refuse the administrateur too, for a reason that is not a permission.
 ADMIN_SANS_OBJET = {
     "admin:autocomplete": "no ModelAdmin declares autocomplete_fields: every request is refused (403)",

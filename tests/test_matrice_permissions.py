@@ -36,6 +36,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from plie.roles import ROLE_PERMISSIONS, Role
+from tests.conftest import connecter
 from tests.matrice_permissions import (
     ADMIN_ISSUES_PARTICULIERES,
     ADMIN_METHODES,
@@ -207,8 +208,7 @@ MARQUEUR_RAPPORT = "Commentaire-du-rapport-de-la-premiere-chargee"
 
 
 def _session(user):
-    client = Client()
-    client.force_login(user)
+    client = connecter(Client(), user)  # the administrateur's session verified by a second factor
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -687,8 +687,15 @@ def test_le_pack_csf_d_un_auditeur_est_introuvable_pour_un_autre(monde, db):
 
 def test_l_auditeur_fse_ne_poste_rien_sur_le_materiel_fse(monde, db):
     """Read-only on FSE material: the only POSTs the matrix grants him are asking for a pack, his
-    calendar token and logging out."""
+    calendar token, his own account's second factor and logging out."""
     permis = sorted(
         {c.cle for c in CAS if c.role == Role.AUDITEUR_FSE and c.acces.methode == "POST" and c.attendu != INTERDIT}
     )
-    assert permis == ["admin:logout", "deconnexion", "entreprises:calendrier_regenerer", "fse:csf"]
+    assert permis == [
+        "admin:logout",
+        "deconnexion",
+        "entreprises:calendrier_regenerer",
+        "fse:csf",
+        "securite_codes",
+        "securite_confirmer",
+    ]

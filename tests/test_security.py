@@ -10,6 +10,8 @@ import pytest
 from django.urls import reverse
 
 from plie.roles import Role
+from tests import test_matrice_permissions as matrice
+from tests.matrice_permissions import AUTORISE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +74,59 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert missing.returncode != 0
     assert "SECRET_KEY" in missing.stderr
     assert result.returncode != 0
+
+
+# --- Every page of the permission matrix, for each role (and anonymous) that may open it ----------
+
+# The matrix's world (one object of each kind) and its cases, reused read-only; its autouse fixture
+# keeps the PDFs from being laid out.
+monde = matrice.monde
+_pdf_sans_mise_en_page = matrice._pdf_sans_mise_en_page
+PAGES = [c for c in matrice.CAS if c.acces.methode == "GET" and c.attendu == AUTORISE]  # anonymous: public pages
+BALISE = re.compile(r"<[a-zA-Z][^>]*>", re.S)
+SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
+GESTIONNAIRE = re.compile(r"\s(on[a-z]+|hx-on[^\s=]*)\s*=", re.I)
+STYLE = re.compile(r"\sstyle\s*=", re.I)
+JAVASCRIPT = re.compile(r"""\s(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:""", re.I)
+
+
+def infractions_csp(html):
+    """What a strict CSP (no 'unsafe-inline') would block or that bypasses it, as readable strings."""
+    trouve = []
+    for attributs in SCRIPT.findall(html):
+        if "src=" not in attributs and 'type="application/json"' not in attributs:
+            trouve.append(f"<script{attributs}> inline")
+    if re.search(r"<style\b", html, re.I):
+        trouve.append("<style> element")
+    for balise in BALISE.findall(html):
+        if GESTIONNAIRE.search(balise):
+            trouve.append(f"event handler attribute: {balise[:120]}")
+        if STYLE.search(balise):
+            trouve.append(f"style attribute: {balise[:120]}")
+        if JAVASCRIPT.search(balise):
+            trouve.append(f"javascript: URL: {balise[:120]}")
+    return trouve
+
+
+def test_le_detecteur_d_infractions_csp_les_voit():
+    html = (
+        '<p style="color:red">x</p><script>alert(1)</script><button onclick="f()">b</button>'
+        '<a href="javascript:void(0)">a</a><style>p{}</style><div hx-on:click="x">'
+    )
+    assert len(infractions_csp(html)) == 6
+    propre = '<script src="/static/a.js" defer></script><script id="d" type="application/json">{}</script><a href="/x">'
+    assert infractions_csp(propre) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cas", PAGES, ids=[c.ident for c in PAGES])
+def test_chaque_page_respecte_la_csp(cas, monde):
+    response = matrice.requete(
+        matrice.client_de(monde, cas.role), "GET", matrice.url_de(monde, cas.acces, cas.nom), htmx=cas.acces.htmx
+    )
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+        return  # a file, a redirect: no markup to run
+    politique = response["Content-Security-Policy"]
+    assert "script-src 'self'" in politique and "unsafe-inline" not in politique
+    html = b"".join(response.streaming_content) if response.streaming else response.content
+    assert infractions_csp(html.decode()) == []

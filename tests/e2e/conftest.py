@@ -74,6 +74,47 @@ def page(browser, request):
     assert errors == [], f"erreurs dans la console du navigateur : {errors}"
 
 
+@pytest.fixture
+def make_user(make_user):
+    """As the suite's, but an administrateur comes with a confirmed authenticator (their role requires
+    two factors): sign them in with ``saisir_code_si_demande`` after the password."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from plie.securite import deux_facteurs_obligatoires
+
+    def make(role=None, **fields):
+        user = make_user(role, **fields)
+        if deux_facteurs_obligatoires(user):
+            TOTPDevice.objects.create(user=user, name="Téléphone de test", confirmed=True)
+        return user
+
+    return make
+
+
+def code_totp(cle_hex, instant=None):
+    """The code an authenticator app shows now for this secret (hex, as django-otp stores it)."""
+    import time
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(unhexlify(cle_hex))
+    totp.time = time.time() if instant is None else instant
+    return f"{totp.token():06d}"
+
+
+def saisir_code_si_demande(page, user):
+    """The login's code step, for an account with an authenticator (else nothing to do)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    appareil = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if appareil is None:
+        return
+    page.get_by_role("heading", name="Code de vérification").wait_for()
+    page.get_by_label("Code de vérification").fill(code_totp(appareil.key))
+    page.get_by_role("button", name="Valider").click()
+
+
 def naviguer(page, menu, lien):
     """Follow a link of the main navigation, opening its menu first (a menu of one page is a link)."""
     navigation = page.get_by_role("navigation", name="Navigation principale")

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from plie.roles import Role
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import saisir_code_si_demande
 
 START_HEADINGS = {
     Role.REFERENT: "Bonjour Camille",
@@ -26,6 +27,7 @@ def test_each_role_signs_in_and_sees_its_start_page(live_server, page, make_user
     page.get_by_label("Adresse e-mail").fill(user.email)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    saisir_code_si_demande(page, user)  # the administrateur's second factor
 
     page.get_by_role("heading", level=1).wait_for()
     assert page.get_by_role("heading", level=1).inner_text() == START_HEADINGS[role]
