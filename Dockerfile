@@ -49,8 +49,11 @@ USER plie
 EXPOSE 8000
 
 # gunicorn takes its number of workers from WEB_CONCURRENCY (default 1); access log on stdout.
+# The access log keeps the path, never the query string nor the referrer: searches by a person's
+# name (?q=…) and filters on social benefits would otherwise land in the logs.
 CMD ["gunicorn", "plie.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--access-logfile", "-", \
+     "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(L)s \"%(a)s\"", \
      "--error-logfile", "-", \
      "--worker-tmp-dir", "/dev/shm"]

@@ -98,7 +98,8 @@ def inscrire(*, action, participant, par):
     référents cannot take the last seat together)."""
     action = ActionCollective.objects.select_for_update().get(pk=action.pk)
     if not _peut_inscrire(par, participant):
-        raise ValidationError(f"{participant} ne fait pas partie de vos participants : vous ne pouvez pas l'inscrire.")
+        # No name: the person belongs to another référent's caseload.
+        raise ValidationError("Ce participant ne fait pas partie de vos participants : vous ne pouvez pas l'inscrire.")
     if action.statut != StatutAction.PREVUE:
         raise ValidationError(
             f"L'action « {action.titre} » est {action.get_statut_display().lower()} : plus d'inscription."

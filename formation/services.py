@@ -168,7 +168,8 @@ def positionner(*, session, participant, besoin=None, par, commentaire="", today
     a_un_besoin = besoin is not None or selectors.a_un_besoin_ouvert(participant)
     if not selectors.peut_positionner(par, participant, a_un_besoin):
         raise PermissionDenied(
-            f"{participant} n'est pas dans votre portefeuille"
+            # No name: a 403 is logged with its message, and the person is not in this user's caseload.
+            "Ce participant n'est pas dans votre portefeuille"
             + (" et n'a pas de besoin de formation ouvert." if not a_un_besoin else ".")
         )
     if participant.statut != StatutParticipant.ENTRE:

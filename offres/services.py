@@ -14,6 +14,7 @@ from participants import selectors as participants_selectors
 from participants import services as participants_services
 from participants.enums import StatutParticipant
 from participants.models import Situation
+from plie import audit
 from plie.models import CategorieContrat, User
 from plie.roles import Role
 
@@ -89,7 +90,8 @@ def offres_ecarter(*, offres, motif, par, commentaire=""):
         _transition(offre, StatutOffre.ECARTEE)
         offre.motif_ecart, offre.commentaire_ecart = motif, commentaire
         offre.ecartee_par, offre.ecartee_le = par, now
-    Offre.objects.bulk_update(ecartees, ["statut", "motif_ecart", "commentaire_ecart", "ecartee_par", "ecartee_le"])
+    # bulk_update with the audit rows it would skip (status changes of offers are audited).
+    audit.mettre_a_jour_en_lot(ecartees, ["statut", "motif_ecart", "commentaire_ecart", "ecartee_par", "ecartee_le"])
     return ecartees
 
 
@@ -221,7 +223,8 @@ def positionnements_creer(*, offre, participants, par, note=""):
     crees = []
     for participant in participants:
         if not _peut_positionner(par, participant):
-            raise PermissionDenied(f"{participant} n'est pas dans votre portefeuille.")
+            # No name: a 403 is logged with its message, and the person is not in this user's caseload.
+            raise PermissionDenied("Ce participant n'est pas dans votre portefeuille.")
         if participant.statut != StatutParticipant.ENTRE:
             raise ValidationError(f"{participant} n'est pas en accompagnement.")
         if Positionnement.objects.filter(offre=offre, participant=participant).exists():

@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from plie import audit
 from plie.models import CategorieContrat, Commune, NiveauFormation, QuartierPrioritaire, User
 from plie.roles import Role
 from plie.tableur import DEBUTS_DE_FORMULE, neutraliser
@@ -111,6 +112,10 @@ IGNOREES = {FEUILLE_PARTICIPANTS: COLONNES_VERDICT, FEUILLE_SITUATIONS: ()}
 
 ZIP_TAILLE_DECOMPRESSEE_MAX = 200 * 1024 * 1024
 ZIP_MEMBRES_MAX = 1000
+# A few bytes of XML can place a cell at column XFD or a row at line 10^9, which openpyxl fills
+# with empty cells (a "cell bomb": 15 KB took 26 s to read): refuse wider rows and later lines.
+COLONNES_MAX = 100
+LIGNES_XLSX_MAX = 1_048_576  # Excel's own last line
 TAILLE_MAX_DEFAUT = 20 * 1024 * 1024
 LOT = 900  # identifiers per IN (...) query: below SQLite's historical limit of 999 variables
 
@@ -320,10 +325,12 @@ def _lire_xlsx(donnees, nom):
     try:
         classeur = openpyxl.load_workbook(io.BytesIO(donnees), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds of errors on a damaged file
-        raise ClasseurRefuse("Le fichier .xlsx n'est pas un classeur Excel lisible.") from exc
+        raise ClasseurRefuse(_message_illisible(exc, "Le fichier .xlsx n'est pas un classeur Excel lisible.")) from exc
     lecture = Lecture(nom=str(nom), format="xlsx", feuilles={})
+    titre = None
     try:
         for feuille in classeur.worksheets:
+            titre = feuille.title
             canonique = normaliser(feuille.title)
             if canonique not in COLONNES:
                 lecture.avertissements.append(
@@ -335,6 +342,7 @@ def _lire_xlsx(donnees, nom):
             feuille.reset_dimensions()  # do not trust the dimension some tools write
             lignes, formules, erreurs, entetes = [], set(), set(), None
             for numero, cellules in enumerate(feuille.iter_rows(), start=1):
+                _controler_rangee(feuille.title, numero, cellules)
                 valeurs = []
                 for index, cellule in enumerate(cellules):
                     type_ = getattr(cellule, "data_type", None)
@@ -349,9 +357,37 @@ def _lire_xlsx(donnees, nom):
                 if any(not _vide(v) for v in valeurs):
                     lignes.append((numero, tuple(valeurs)))
             lecture.feuilles[canonique] = Feuille(canonique, feuille.title, entetes or [], lignes, formules, erreurs)
+    except ClasseurRefuse:
+        raise
+    except Exception as exc:  # a damaged sheet (bad XML, bad cell reference…) fails only when its rows are parsed
+        raise ClasseurRefuse(
+            _message_illisible(exc, f"La feuille « {titre} » du classeur .xlsx est illisible.")
+        ) from exc
     finally:
         classeur.close()
     return lecture
+
+
+def _controler_rangee(titre, numero, cellules):
+    if numero > LIGNES_XLSX_MAX:
+        raise ClasseurRefuse(f"La feuille « {titre} » dépasse la ligne {LIGNES_XLSX_MAX} : le classeur est refusé.")
+    if len(cellules) > COLONNES_MAX:
+        raise ClasseurRefuse(
+            f"La feuille « {titre} », ligne {numero}, a {len(cellules)} colonnes (au plus {COLONNES_MAX}) : "
+            "supprimez les colonnes en trop."
+        )
+
+
+def _message_illisible(exc, message):
+    """``message``, or a precise one when the XML declares entities (``defusedxml`` forbids them:
+    entity expansion and external entities, XXE, are never processed)."""
+    from defusedxml import DefusedXmlException
+
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return "Le classeur .xlsx contient des déclarations XML interdites (entités) : il est refusé."
+        exc = exc.__cause__ or exc.__context__
+    return message
 
 
 def _lire_csv(donnees, nom):
@@ -1027,6 +1063,18 @@ def importer(lecture, *, ignorer_lignes_invalides=False, par=None, today=None):
                 for p, faits in rapport._situations_creer
             ],
             batch_size=500,
+        )
+        # Bulk writes send no signal: one summary row in the audit trail, in the same transaction.
+        audit.journaliser_import(
+            par=par,
+            objet_type="participants.participant",
+            resume=f"Import du classeur : {rapport.prevision}",
+            comptes={
+                "participants créés": rapport.prevision.crees,
+                "participants modifiés": rapport.prevision.modifies,
+                "situations créées": rapport.prevision.situations_creees,
+                "situations supprimées": rapport.prevision.situations_supprimees,
+            },
         )
     c = rapport.prevision
     return ResultatImport(

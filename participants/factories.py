@@ -67,6 +67,8 @@ class ParticipantFactory(DjangoModelFactory):
     autorisation_travail = True
     consentement = True
     consentement_date = factory.SelfAttribute("date_candidature")
+    # RGPD art. 13: the information notice is handed over at the first interview.
+    notice_information_remise_le = factory.SelfAttribute("date_candidature")
     qualification_insuffisante = True
     sans_activite_depuis = factory.LazyAttribute(lambda o: o.date_candidature - timedelta(days=540))
     minima_sociaux = MinimaSociaux.RSA

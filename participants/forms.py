@@ -29,6 +29,7 @@ class ParticipantForm(forms.ModelForm):
             "autorisation_travail",
             "consentement",
             "consentement_date",
+            "notice_information_remise_le",
             "qualification_insuffisante",
             "sans_activite_depuis",
             "minima_sociaux",
@@ -50,6 +51,7 @@ class ParticipantForm(forms.ModelForm):
             "date_naissance": DATE,
             "date_candidature": DATE,
             "consentement_date": DATE,
+            "notice_information_remise_le": DATE,
             "sans_activite_depuis": DATE,
         }
 
@@ -61,6 +63,15 @@ class ParticipantForm(forms.ModelForm):
         self.fields["date_candidature"].initial = today
         self.fields["metiers_vises"].widget.attrs["size"] = 8
         self.fields["metiers_vises"].help_text = "Maintenez Ctrl (ou Cmd) pour en choisir plusieurs."
+        # RGPD art. 13: the notice is handed over at the first interview, so a new candidacy needs its
+        # date; a record imported from the previous tool may lack it until the référent hands it over.
+        notice = self.fields["notice_information_remise_le"]
+        notice.help_text = (
+            "Date à laquelle la notice d'information sur les données personnelles (RGPD) a été remise au participant."
+        )
+        if self.instance.pk is None:
+            notice.required = True
+            notice.initial = today
 
     def clean(self):
         data = super().clean()
@@ -69,6 +80,9 @@ class ParticipantForm(forms.ModelForm):
             self.add_error("quartier_prioritaire", f"Ce quartier n'est pas situé à {commune.nom}.")
         if data.get("consentement") and not data.get("consentement_date"):
             self.add_error("consentement_date", "Indiquez la date à laquelle le consentement a été recueilli.")
+        notice = data.get("notice_information_remise_le")
+        if notice and notice > timezone.localdate():
+            self.add_error("notice_information_remise_le", "La notice ne peut pas avoir été remise dans le futur.")
         naissance = data.get("date_naissance")
         if naissance and naissance > timezone.localdate():
             self.add_error("date_naissance", "La date de naissance est dans le futur.")

@@ -127,6 +127,10 @@ class Participant(models.Model):
     # Set by the retention policy (participants.retention): the record's identifying and sensitive
     # facts were erased for good on that date; only anonymous statistics remain.
     anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
+    # Set by the same run when the active base ended but FSE+ archiving still requires the record:
+    # from then on only the administrateur reads it. A column rather than the rule evaluated on every
+    # list: the rule reads five tables per participant.
+    archive_le = models.DateTimeField("en archivage intermédiaire depuis le", null=True, blank=True, editable=False)
 
     objects = ParticipantQuerySet.as_manager()
 

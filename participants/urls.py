@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_classeur
+from . import views, views_acces, views_classeur
 
 app_name = "participants"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("commission/", views.Commission.as_view(), name="commission"),
     path("import/", views_classeur.ImportParticipantsView.as_view(), name="import"),
     path("export.xlsx", views_classeur.export_participants, name="export"),
+    path("notice-information/", views_acces.NoticeInformation.as_view(), name="notice_information"),
+    path("notice-information.pdf", views_acces.NoticeInformationPdf.as_view(), name="notice_information_pdf"),
     path("<int:pk>/", views.ParticipantDetail.as_view(), name="detail"),
     path("<int:pk>/modifier/", views.ParticipantUpdate.as_view(), name="modifier"),
     path("<int:pk>/entretiens/nouveau/", views.EntretienCreate.as_view(), name="entretien"),
@@ -20,4 +22,5 @@ urlpatterns = [
     path("<int:pk>/referent/", views.ChangerReferent.as_view(), name="referent"),
     path("<int:pk>/decision/", views.Decision.as_view(), name="decision"),
     path("<int:pk>/validation-senior/", views.ValidationSenior.as_view(), name="validation_senior"),
+    path("<int:pk>/droit-d-acces.zip", views_acces.DroitAccesArchive.as_view(), name="droit_acces"),
 ]
