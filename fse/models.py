@@ -73,6 +73,14 @@ class SemaineAgenda(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["salarie", "lundi", "version"], name="fse_semaine_unique_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="fse_semaine_version_positive"),
+            models.CheckConstraint(condition=Q(statut__in=StatutSemaine.values), name="fse_semaine_statut_connu"),
+            # Bulk writes skip save(): a week is still identified by its Monday.
+            models.CheckConstraint(condition=Q(lundi__iso_week_day=1), name="fse_semaine_commence_un_lundi"),
+            # A correction replaces an earlier version, never itself.
+            models.CheckConstraint(
+                condition=Q(remplace__isnull=True) | (Q(version__gte=2) & ~Q(remplace=F("pk"))),
+                name="fse_semaine_correction_version_suivante",
+            ),
         ]
 
     def __str__(self):
@@ -290,7 +298,10 @@ class PackCsf(models.Model):
         verbose_name_plural = "packs de contrôle de service fait"
         ordering = ["-cree_le", "-id"]
         permissions = [("exporter_csf", "Peut produire et télécharger le pack de contrôle de service fait")]
-        constraints = [models.CheckConstraint(condition=Q(fin__gte=F("debut")), name="fse_pack_periode_ordonnee")]
+        constraints = [
+            models.CheckConstraint(condition=Q(fin__gte=F("debut")), name="fse_pack_periode_ordonnee"),
+            models.CheckConstraint(condition=Q(progression__lte=100), name="fse_pack_progression_pourcentage"),
+        ]
 
     def __str__(self):
         qui = self.salarie or "toute l'opération"

@@ -87,8 +87,7 @@ def creer(nb_semaines, nb_actions, nb_inscrits, graine=2026):
             SemaineAgenda(
                 salarie=salarie,
                 lundi=premier_lundi + datetime.timedelta(weeks=n),
-                statut=StatutSemaine.SOUMISE,
-                soumise_le=maintenant,
+                statut=StatutSemaine.BROUILLON,
             )
             for n in range(nb_semaines)
         ]
@@ -108,7 +107,9 @@ def creer(nb_semaines, nb_actions, nb_inscrits, graine=2026):
                     )
                 )
     LigneAgenda.objects.bulk_create(lignes, batch_size=2000)
-    # soumise → validée is the one change the PostgreSQL lock lets through.
+    # The lines go in while the weeks are drafts, then the weeks are submitted and validated: the
+    # PostgreSQL lock refuses lines in a submitted week and changes of status out of their order.
+    SemaineAgenda.objects.filter(salarie=salarie).update(statut=StatutSemaine.SOUMISE, soumise_le=maintenant)
     SemaineAgenda.objects.filter(salarie=salarie).update(
         statut=StatutSemaine.VALIDEE, validee_le=maintenant, validee_par=coordinatrice
     )
