@@ -51,6 +51,10 @@ TAILLE_PAGE = 500
 CLE_LIGNE = "_ligne"  # the line number, as the spreadsheet shows it, added to each row
 ZIP_MEMBRES_MAX = 1000
 ZIP_TAILLE_DECOMPRESSEE_MAX = 200 * 1024 * 1024
+# A few bytes of XML can place a cell at column XFD or a row at line 10^9, which openpyxl fills
+# with empty cells (a "cell bomb"): wider rows and later lines are refused.
+COLONNES_MAX = 100
+LIGNES_XLSX_MAX = 1_048_576  # Excel's own last line
 CONTRATS_ATTENDUS = (
     "CDI, CDD, intérim, CDI intérimaire, CTTI, CDDI, apprentissage, professionnalisation, PEC, CUI-CIE ou saisonnier"
 )
@@ -417,7 +421,7 @@ def _rangees_xlsx(donnees):
         # Cached values rather than formulas: what the partner sees in the cells.
         classeur = openpyxl.load_workbook(io.BytesIO(donnees), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of errors on a damaged file
-        raise ClasseurRefuse("Le fichier .xlsx n'est pas un classeur Excel lisible.") from exc
+        raise ClasseurRefuse(_message_illisible(exc, "Le fichier .xlsx n'est pas un classeur Excel lisible.")) from exc
     try:
         if not classeur.worksheets:
             raise ClasseurRefuse("Le classeur ne contient aucune feuille.")
@@ -430,10 +434,34 @@ def _rangees_xlsx(donnees):
             except StopIteration:
                 return
             except Exception as exc:  # a damaged sheet fails only when its rows are parsed
-                raise ClasseurRefuse("La première feuille du classeur .xlsx est illisible.") from exc
+                raise ClasseurRefuse(
+                    _message_illisible(exc, "La première feuille du classeur .xlsx est illisible.")
+                ) from exc
+            numero, valeurs = rangee
+            if numero > LIGNES_XLSX_MAX:
+                raise ClasseurRefuse(
+                    f"La première feuille dépasse la ligne {LIGNES_XLSX_MAX} : le classeur est refusé."
+                )
+            if len(valeurs) > COLONNES_MAX:
+                raise ClasseurRefuse(
+                    f"La première feuille, ligne {numero}, a {len(valeurs)} colonnes (au plus {COLONNES_MAX}) : "
+                    "supprimez les colonnes en trop."
+                )
             yield rangee
     finally:
         classeur.close()
+
+
+def _message_illisible(exc, message):
+    """``message``, or a precise one when the XML declares entities (``defusedxml`` forbids them:
+    entity expansion and external entities, XXE, are never processed)."""
+    from defusedxml import DefusedXmlException
+
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return "Le classeur .xlsx contient des déclarations XML interdites (entités) : il est refusé."
+        exc = exc.__cause__ or exc.__context__
+    return message
 
 
 def _rangees_csv(donnees):
