@@ -154,6 +154,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts
     "plie.droits.ModelBackendEnCache",  # Django's, with each account's rights cached (plie.droits)
 ]
+# Argon2id first (plie.hashers); the others read the hashes stored before, re-hashed at login.
+PASSWORD_HASHERS = [
+    "plie.hashers.Argon2idOwasp",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # CNIL (délibération 2022-100), login attempts being throttled: at least 12 characters of at
