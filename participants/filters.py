@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from plie.droits import selon_les_comptes
 from plie.models import Commune, NiveauFormation, User
 from plie.roles import Role
 from plie.widgets import SelectRapide
@@ -22,10 +23,15 @@ def _champ_date(label):
 
 
 def choix_referents():
-    """The active référents as (id, name) pairs, in one query and without a model instance each: a
-    region has over a thousand of them, and the select's options were most of the list's time."""
-    referents = User.objects.with_role(Role.REFERENT).values_list("pk", "first_name", "last_name", "email")
-    return [(pk, f"{prenom} {nom}".strip() or email) for pk, prenom, nom, email in referents]
+    """The active référents as (id, name) pairs, without a model instance each (a region has over a
+    thousand of them, and the select's options were most of the list's time), read once until an
+    account or a role changes."""
+
+    def lire():
+        referents = User.objects.with_role(Role.REFERENT).values_list("pk", "first_name", "last_name", "email")
+        return [(pk, f"{prenom} {nom}".strip() or email) for pk, prenom, nom, email in referents]
+
+    return selon_les_comptes("choix_referents", lire)
 
 
 class ParticipantFilter(django_filters.FilterSet):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from plie.pagination import PaginateurPlafonne
+from plie.pagination import PaginateurParIdentifiants
 from plie.roles import Role
 from plie.views import RolePageMixin
 
@@ -76,7 +76,7 @@ class ParticipantList(RolePageMixin, ListView):
     context_object_name = "participants"
     paginate_by = 25
     # A region's participants are counted up to 10 000 (« plus de 10 000 »): a PLIE's, exactly.
-    paginator_class = PaginateurPlafonne
+    paginator_class = PaginateurParIdentifiants
 
     def get_queryset(self):
         self.today = timezone.localdate()

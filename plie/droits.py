@@ -46,6 +46,20 @@ def droits_de(user):
     return user._droits
 
 
+def selon_les_comptes(nom, calculer):
+    """A value read from the accounts and their roles (the référents offered by the filters: 1 400
+    in a region), kept until any account, group or permission changes, as the rights are."""
+    duree = settings.PLIE_DROITS_CACHE_SECONDES
+    if not duree:
+        return calculer()
+    cle = _cle(f"{nom}:{cache.get(_cle('version'), 0)}")
+    valeur = cache.get(cle)
+    if valeur is None:
+        valeur = calculer()
+        cache.set(cle, valeur, duree)
+    return valeur
+
+
 def _lire(user):
     from django.contrib.auth.models import Permission
 

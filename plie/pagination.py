@@ -27,3 +27,17 @@ class PaginateurPlafonne(Paginator):
     @cached_property
     def count(self):
         return min(self._compte, self.plafond)
+
+
+class PaginateurParIdentifiants(PaginateurPlafonne):
+    """Reads a page in two steps: the ids of its rows, filtered and sorted on the table alone, then
+    those rows with their joins and per-row subqueries. A common name matches thousands of people
+    in a region; sorting them with every joined column cost three times the 25 rows shown."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        debut = (number - 1) * self.per_page
+        identifiants = list(self.object_list.values_list("pk", flat=True)[debut : debut + self.per_page])
+        rang = {pk: n for n, pk in enumerate(identifiants)}
+        lignes = sorted(self.object_list.filter(pk__in=identifiants), key=lambda ligne: rang[ligne.pk])
+        return self._get_page(lignes, number, self)

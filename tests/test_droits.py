@@ -92,3 +92,20 @@ def test_pages_keep_least_privilege_with_the_cache_on(client, make_user):
     assert client.get(reverse("reporting:tableau")).status_code == 200
     referent.groups.clear()
     assert client.get(reverse("participants:liste")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_referents_offered_by_the_filters_follow_every_change_of_accounts(make_user):
+    from participants.filters import choix_referents
+
+    premiere = make_user(Role.REFERENT, first_name="Alice", last_name="Un")
+    assert choix_referents() == [(premiere.pk, "Alice Un")]
+    _, requetes = _requetes(choix_referents)
+    assert requetes == 0  # served from the cache
+    seconde = make_user(Role.REFERENT, first_name="Bruno", last_name="Deux")
+    assert {pk for pk, _ in choix_referents()} == {premiere.pk, seconde.pk}
+    seconde.last_name = "Trois"
+    seconde.save()
+    assert (seconde.pk, "Bruno Trois") in choix_referents()
+    premiere.groups.clear()
+    assert [pk for pk, _ in choix_referents()] == [seconde.pk]
