@@ -185,8 +185,11 @@ class LienSource(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         # The offer's first link gives its source of origin (bulk inserts call
-        # renseigner_sources_origine instead).
-        Offre.objects.filter(pk=self.offre_id, source_origine__isnull=True).update(source_origine=self.source_id)
+        # renseigner_sources_origine instead). An offer created with its origin (ingestion) needs no
+        # second write of its row, which every index of a million offers would pay.
+        offre = self._state.fields_cache.get("offre")
+        if offre is None or offre.source_origine_id is None:
+            Offre.objects.filter(pk=self.offre_id, source_origine__isnull=True).update(source_origine=self.source_id)
 
 
 def renseigner_sources_origine(offres=None):

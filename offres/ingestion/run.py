@@ -387,6 +387,7 @@ def _traiter(brouillon, valeurs, source, index, maintenant, page, entreprises):
         permis_requis=brouillon.permis_requis,
         experience_requise=brouillon.experience_requise,
         sans_diplome=brouillon.sans_diplome,
+        source_origine=source,  # its first link, created next
     )
     LienSource.objects.create(
         offre=offre,
