@@ -47,6 +47,7 @@ from offres.factories import INTITULES_PAR_ROME, TYPES_CONTRAT_OFFRE  # noqa: E4
 from offres.models import Diffusion, LienSource, Offre, Source, renseigner_sources_origine  # noqa: E402
 from plie.models import Commune, MetierRome, TypeContrat, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des  # noqa: E402
 
 EMPLOYEUR = "BENCH-OFFRES"
 DOMAINE = "bench-offres.plie.invalid"
@@ -71,6 +72,7 @@ def nettoyer():
         Diffusion.objects.filter(offre_id__in=lot).delete()
         LienSource.objects.filter(offre_id__in=lot).delete()
         Offre.objects.filter(pk__in=lot).delete()
+    oublier_journaux_des(User.objects.filter(email__endswith=f"@{DOMAINE}"))
     User.objects.filter(email__endswith=f"@{DOMAINE}").delete()
 
 
@@ -237,6 +239,10 @@ def main():
         print(
             f"File de {len(file)} offres traitée en {total:.1f} s côté serveur "
             f"({qualifiees} qualifiées et diffusées, {ecartees} écartées)."
+        )
+        print(
+            f"RESULTAT file_mediane_max_ms={max(med for _, med, _, _ in lignes):.1f} "
+            f"traiter_offre_ms={mediane:.1f} file_100_s={total:.1f}"
         )
         restantes = Offre.objects.filter(employeur=EMPLOYEUR, statut=StatutOffre.COLLECTEE).count()
         if restantes:

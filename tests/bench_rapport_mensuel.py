@@ -66,6 +66,7 @@ from reporting import services  # noqa: E402
 from reporting.models import RapportMensuel  # noqa: E402
 from reporting.rapport_mensuel import activite_mensuelle, bornes_horodatees  # noqa: E402
 from reporting.selectors import Periode  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des  # noqa: E402
 
 PREFIXE = "BENCH-RM"
 DOMAINE_MAIL = "bench-rapport-mensuel.plie.invalid"
@@ -87,6 +88,7 @@ def nettoyer():
     Evenement.objects.filter(titre__startswith=PREFIXE).delete()
     LigneAgenda.objects.filter(semaine__salarie__in=users).delete()
     SemaineAgenda.objects.filter(salarie__in=users).delete()
+    oublier_journaux_des(users)
     users.delete()
 
 

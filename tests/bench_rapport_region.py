@@ -57,6 +57,7 @@ from participants.enums import MinimaSociaux, Sexe, StatutParticipant  # noqa: E
 from participants.models import Participant  # noqa: E402
 from plie.models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des  # noqa: E402
 
 PREFIXE = "BENCH-RAPPORT-"
 ORGANISME = "BENCH-RAPPORT"
@@ -73,6 +74,7 @@ def nettoyer():
         tranche = ids[debut : debut + 900]
         BesoinFormation.objects.filter(participant_id__in=tranche).delete()
         Participant.objects.filter(pk__in=tranche).delete()
+    oublier_journaux_des(User.objects.filter(email=EMAIL))
     User.objects.filter(email=EMAIL).delete()
 
 
