@@ -32,7 +32,7 @@ from participants import classeur  # noqa: E402
 from participants.models import HistoriqueReferent, Participant  # noqa: E402
 from plie.models import Commune, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
-from tests.bench_journaux import oublier_journaux_des  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des, sans_journal_des_modifications  # noqa: E402
 
 PREFIXE = "BENCH-"
 DOMAINE_REFERENTS = "bench.plie.invalid"
@@ -119,6 +119,7 @@ def generer(chemin, nb_participants, nb_situations, emails, graine=2026):
     wb.save(chemin)
 
 
+@sans_journal_des_modifications()
 def nettoyer():
     ids = list(Participant.objects.filter(identifiant__startswith=PREFIXE).values_list("pk", flat=True))
     for debut in range(0, len(ids), 900):

@@ -50,7 +50,7 @@ from participants.enums import MinimaSociaux, Sexe, StatutParticipant  # noqa: E
 from participants.models import Participant  # noqa: E402
 from plie.models import Commune, MetierRome, NiveauFormation, TypeContrat, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
-from tests.bench_journaux import oublier_journaux_des  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des, sans_journal_des_modifications  # noqa: E402
 
 PREFIXE = "BENCH-MATCH-"
 EMPLOYEUR = "BENCH-MATCHING"
@@ -58,6 +58,7 @@ EMAIL = "referent@bench-matching.plie.invalid"
 CIBLE_MS = 300
 
 
+@sans_journal_des_modifications()
 def nettoyer():
     offres = Offre.objects.filter(employeur=EMPLOYEUR)
     Positionnement.objects.filter(offre__in=offres).delete()

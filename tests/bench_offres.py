@@ -47,7 +47,7 @@ from offres.factories import INTITULES_PAR_ROME, TYPES_CONTRAT_OFFRE  # noqa: E4
 from offres.models import Diffusion, LienSource, Offre, Source, renseigner_sources_origine  # noqa: E402
 from plie.models import Commune, MetierRome, TypeContrat, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
-from tests.bench_journaux import oublier_journaux_des  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des, sans_journal_des_modifications  # noqa: E402
 
 EMPLOYEUR = "BENCH-OFFRES"
 DOMAINE = "bench-offres.plie.invalid"
@@ -64,6 +64,7 @@ PHRASES = [
 ]
 
 
+@sans_journal_des_modifications()
 def nettoyer():
     offres = Offre.objects.filter(employeur=EMPLOYEUR)
     ids = list(offres.values_list("pk", flat=True))

@@ -66,13 +66,14 @@ from reporting import services  # noqa: E402
 from reporting.models import RapportMensuel  # noqa: E402
 from reporting.rapport_mensuel import activite_mensuelle, bornes_horodatees  # noqa: E402
 from reporting.selectors import Periode  # noqa: E402
-from tests.bench_journaux import oublier_journaux_des  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des, sans_journal_des_modifications  # noqa: E402
 
 PREFIXE = "BENCH-RM"
 DOMAINE_MAIL = "bench-rapport-mensuel.plie.invalid"
 CIBLE_S = 5.0
 
 
+@sans_journal_des_modifications()
 def nettoyer():
     users = User.objects.filter(email__endswith=f"@{DOMAINE_MAIL}")
     for rapport in RapportMensuel.objects.filter(salarie__in=users):

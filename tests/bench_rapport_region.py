@@ -57,7 +57,7 @@ from participants.enums import MinimaSociaux, Sexe, StatutParticipant  # noqa: E
 from participants.models import Participant  # noqa: E402
 from plie.models import Commune, MetierRome, NiveauFormation, QuartierPrioritaire, User  # noqa: E402
 from plie.roles import Role  # noqa: E402
-from tests.bench_journaux import oublier_journaux_des  # noqa: E402
+from tests.bench_journaux import oublier_journaux_des, sans_journal_des_modifications  # noqa: E402
 
 PREFIXE = "BENCH-RAPPORT-"
 ORGANISME = "BENCH-RAPPORT"
@@ -65,6 +65,7 @@ EMAIL = "charge@bench-rapport.plie.invalid"
 CIBLE_S = 2.0
 
 
+@sans_journal_des_modifications()
 def nettoyer():
     organismes = OrganismeFormation.objects.filter(nom=ORGANISME)
     SessionFormation.objects.filter(organisme__in=organismes).delete()
