@@ -6,7 +6,7 @@ from django.utils import timezone
 from plie.droits import selon_les_comptes
 from plie.models import Commune, NiveauFormation, User
 from plie.roles import Role
-from plie.widgets import SelectRapide
+from plie.widgets import SelectPreRendu, SelectRapide
 
 from .enums import MinimaSociaux, MotifSortie, Sexe, StatutParticipant
 from .models import Entretien, Participant
@@ -15,6 +15,7 @@ from .models import Entretien, Participant
 # they repeat the definitions of reporting.selectors (which this app may not import), and
 # tests/reporting/test_page_tableau.py checks each link's count against the dashboard.
 JAMAIS_ENTRES = [StatutParticipant.CANDIDAT, StatutParticipant.NON_ADMIS]
+TOUS_LES_REFERENTS = "Tous les référents"
 ISCED_NIVEAU_V = 3  # education level ≤ V (CAP/BEP and below) is ISCED 3 and below (RULES §5)
 
 
@@ -24,8 +25,7 @@ def _champ_date(label):
 
 def choix_referents():
     """The active référents as (id, name) pairs, without a model instance each (a region has over a
-    thousand of them, and the select's options were most of the list's time), read once until an
-    account or a role changes."""
+    thousand of them), read once until an account or a role changes."""
 
     def lire():
         referents = User.objects.with_role(Role.REFERENT).values_list("pk", "first_name", "last_name", "email")
@@ -34,13 +34,29 @@ def choix_referents():
     return selon_les_comptes("choix_referents", lire)
 
 
+def options_referents():
+    """The référent filter's options as HTML, rendered once until an account or a role changes."""
+
+    def rendre():
+        options = [("", TOUS_LES_REFERENTS), *choix_referents()]
+        return SelectRapide.options_html((valeur, False, label) for valeur, label in options)
+
+    return selon_les_comptes("options_referents", rendre)
+
+
 class ParticipantFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Nom, prénom ou identifiant", method="chercher")
     # Selects rendered in Python, not one template per option (see choix_referents for the longest).
     commune = django_filters.ModelChoiceFilter(queryset=Commune.objects.none(), label="Commune", widget=SelectRapide)
     qpv = django_filters.BooleanFilter(label="Réside en QPV", method="filtrer_qpv")
     statut = django_filters.ChoiceFilter(choices=StatutParticipant.choices, empty_label="Tous les statuts")
-    referent = django_filters.ChoiceFilter(label="Référent", widget=SelectRapide)
+    # A callable: the form's fields are deep-copied at each page, and their choices with them.
+    referent = django_filters.ChoiceFilter(
+        label="Référent",
+        choices=choix_referents,
+        empty_label=TOUS_LES_REFERENTS,
+        widget=SelectPreRendu(options=options_referents),
+    )
     entree_du = django_filters.DateFilter(method="filtrer_entree_du", **_champ_date("Entrés depuis le"))
     entree_au = django_filters.DateFilter(method="filtrer_entree_au", **_champ_date("Entrés jusqu'au"))
     niveau_formation = django_filters.ModelChoiceFilter(
@@ -87,21 +103,8 @@ class ParticipantFilter(django_filters.FilterSet):
     def __init__(self, *args, voit_tous_les_referents=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["commune"].queryset = Commune.objects.valides_le(timezone.localdate())
-        if voit_tous_les_referents:
-            self.filters["referent"].extra["choices"] = choix_referents()  # once, not at each iteration
-        else:
+        if not voit_tous_les_referents:
             del self.filters["referent"]
-
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
-            if "referent" in form.fields:
-                # The select reads the pairs as they are: django-filter's choices are normalised again
-                # at each reading, a cost per option (a region has over a thousand référents).
-                champ = form.fields["referent"]
-                champ.widget.choices = [("", champ.empty_label), *self.filters["referent"].extra["choices"]]
-        return self._form
 
     def chercher(self, queryset, name, value):
         for word in value.split():

@@ -150,6 +150,13 @@ class Participant(models.Model):
             # index alone.
             models.Index(fields=["date_entree"], name="participant_date_entree"),
             models.Index(fields=["date_sortie", "statut"], name="participant_sortie_statut"),
+            # The lists outside the archive, by status and in their order: a page and its count
+            # (up to the ceiling) are read from this index alone, however large the archive.
+            models.Index(
+                fields=["statut", "nom", "prenom", "id"],
+                condition=models.Q(archive_le__isnull=True, anonymise_le__isnull=True),
+                name="participant_actif_statut_nom",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

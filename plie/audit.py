@@ -160,7 +160,12 @@ def _champs_suivis(modele, audite):
     """The concrete fields followed, without the primary key and the automatic timestamps."""
     suivis = []
     for champ in modele._meta.concrete_fields:
-        if champ.primary_key or getattr(champ, "auto_now", False) or getattr(champ, "auto_now_add", False):
+        if (
+            champ.primary_key
+            or champ.generated
+            or getattr(champ, "auto_now", False)
+            or getattr(champ, "auto_now_add", False)
+        ):
             continue
         if audite.champs is not None and champ.name not in audite.champs:
             continue

@@ -38,10 +38,36 @@ class SelectRapide(forms.Select):
         return self._select(name, self.build_attrs(self.attrs, attrs), options)
 
     @staticmethod
-    def _select(name, attrs, options):
-        html_options = "".join(
+    def options_html(options):
+        """``(value, selected, label)`` triples as ``<option>`` elements."""
+        return "".join(
             f'<option value="{_echappe("" if valeur is None else valeur)}"{" selected" if selectionnee else ""}>'
             f"{_echappe(label)}</option>"
             for valeur, selectionnee, label in options
         )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(html_options))
+
+    @classmethod
+    def _select(cls, name, attrs, options):
+        return select_html(name, attrs, cls.options_html(options))
+
+
+def select_html(name, attrs, options_html):
+    return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(options_html))
+
+
+class SelectPreRendu(forms.Select):
+    """A select whose options come as HTML rendered beforehand, none selected (``options``: a
+    callable, typically read from a cache), the chosen ones marked at rendering. For a region's
+    list of référents, rendering 1 400 options at each page was the part of the page's time that
+    grew with the region."""
+
+    def __init__(self, attrs=None, options=None):
+        super().__init__(attrs)
+        self.options = options
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html_options = self.options()
+        for valeur in self.format_value(value):
+            option = f'<option value="{_echappe(valeur)}">'
+            html_options = html_options.replace(option, option[:-1] + " selected>", 1)
+        return select_html(name, self.build_attrs(self.attrs, attrs), html_options)

@@ -109,3 +109,17 @@ def test_the_referents_offered_by_the_filters_follow_every_change_of_accounts(ma
     assert (seconde.pk, "Bruno Trois") in choix_referents()
     premiere.groups.clear()
     assert [pk for pk, _ in choix_referents()] == [seconde.pk]
+
+
+@pytest.mark.django_db
+def test_the_referent_options_rendered_once_follow_every_change_of_accounts(make_user):
+    from participants.filters import options_referents
+
+    referent = make_user(Role.REFERENT, first_name="Alice", last_name="Un")
+    assert f'<option value="{referent.pk}">Alice Un</option>' in options_referents()
+    assert _requetes(options_referents)[1] == 0  # served from the cache
+    referent.first_name = "Alicia"
+    referent.save()
+    assert f'<option value="{referent.pk}">Alicia Un</option>' in options_referents()
+    referent.groups.clear()
+    assert f'value="{referent.pk}"' not in options_referents()

@@ -11,7 +11,7 @@ from participants.filters import ParticipantFilter
 from participants.models import Participant
 from plie.models import Commune
 from plie.templatetags.plie_formulaires import champ_filtre
-from plie.widgets import SelectRapide
+from plie.widgets import SelectPreRendu, SelectRapide
 
 
 def _sans_blancs(html):
@@ -46,6 +46,33 @@ def test_selectrapide_escapes_labels_and_lists_grouped_choices_flat():
     )
     html = SelectRapide(choices=choix[:2]).render("x", "a")
     assert '<option value="a" selected>&lt;b&gt;A &amp; B&lt;/b&gt;</option>' in html
+
+
+@pytest.mark.parametrize("valeur", ["", "12", "3", None, "absent"])
+def test_selectprerendu_writes_the_options_of_djangos_select_and_marks_the_chosen_one(valeur):
+    choix = [("", "Tous"), (3, "<b>A & B</b>"), (12, "C"), (123, "D")]
+    html = SelectRapide.options_html((v, False, label) for v, label in choix)
+    attrs = {"id": "id_referent", "class": "form-select"}
+    assert _select(SelectPreRendu(options=lambda: html).render("referent", valeur, attrs)) == _select(
+        forms.Select(choices=choix).render("referent", valeur, attrs)
+    )
+
+
+@pytest.mark.django_db
+def test_the_referent_filter_marks_the_chosen_referent_and_escapes_names(client, make_user):
+    from django.urls import reverse
+
+    from plie.roles import Role
+
+    make_user(Role.REFERENT, first_name="<script>", last_name="Un")
+    choisi = make_user(Role.REFERENT, first_name="Bruno", last_name="Deux")
+    client.force_login(make_user(Role.COORDINATRICE))
+    page = client.get(reverse("participants:liste"), {"referent": choisi.pk}).content.decode()
+    assert f'<option value="{choisi.pk}" selected>Bruno Deux</option>' in page
+    assert "&lt;script&gt; Un</option>" in page and "<script> Un" not in page
+    assert '<option value="">Tous les référents</option>' in page
+    erreur = client.get(reverse("participants:liste"), {"referent": "999999"}).content.decode()
+    assert "Sélectionnez un choix valide" in erreur
 
 
 @pytest.mark.django_db
