@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from entreprises.models import Entreprise
@@ -125,9 +126,9 @@ class OffreFilter(django_filters.FilterSet):
             # The companies named so are read first (one short query): an OR across the join with
             # the companies would keep the offers' text indexes out and read every offer.
             entreprises = list(Entreprise.objects.filter(nom__icontains=word).order_by().values_list("pk", flat=True))
-            queryset = queryset.filter(
-                Q(intitule__icontains=word) | Q(employeur__icontains=word) | Q(entreprise__in=entreprises)
-            )
+            # Upper-cased by the database, as the stored column is (Python's upper() differs on a
+            # few letters).
+            queryset = queryset.filter(Q(recherche__contains=Upper(Value(word))) | Q(entreprise__in=entreprises))
         return queryset
 
     def filtrer_pendant(self, queryset, name, value):

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Concat, Upper
 
 from .enums import (
     MotifCloture,
@@ -40,6 +41,14 @@ class Offre(models.Model):
         "entreprises.Entreprise", on_delete=models.SET_NULL, null=True, blank=True, related_name="offres"
     )
     employeur = models.CharField("employeur (tel qu'annoncé)", max_length=200, blank=True)
+    # What the text search reads: one LIKE on one stored column per offer, where UPPER() of two
+    # columns at each row was most of a search's time on a million offers.
+    recherche = models.GeneratedField(
+        expression=Upper(Concat("intitule", Value(" "), "employeur")),
+        output_field=models.TextField(),
+        db_persist=True,
+        editable=False,
+    )
     commune = models.ForeignKey(
         "plie.Commune",
         on_delete=models.PROTECT,

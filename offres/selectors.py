@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from participants.models import Participant
 from participants.selectors import participants_visibles
@@ -131,10 +131,6 @@ def offres_pour_participant(participant, limite=20):
 
 def compter_par_statut():
     return dict(Offre.objects.values_list("statut").annotate(n=Count("id")).values_list("statut", "n"))
-
-
-def chercher(q):
-    return Q(intitule__icontains=q) | Q(employeur__icontains=q) | Q(entreprise__nom__icontains=q)
 
 
 def candidats_pour_offre(offre, user, limite=20):

@@ -368,3 +368,34 @@ def test_export_offers_command_refuses_a_bad_status(tmp_path):
 def test_export_offers_command_refuses_a_bad_extension(tmp_path):
     with pytest.raises(CommandError, match="extension .xlsx"):
         call_command("export_offers", str(tmp_path / "offres.csv"))
+
+
+@pytest.mark.django_db
+def test_the_text_search_reads_title_and_employer_whatever_the_case_and_takes_wildcards_literally(client_as):
+    from entreprises.factories import EntrepriseFactory
+
+    hotel = EntrepriseFactory(nom="Hôtel du Lac")
+    cariste = OffreFactory(intitule="Cariste (H/F)", employeur="Logidis", entreprise=None, statut=StatutOffre.DIFFUSEE)
+    serveur = OffreFactory(intitule="Serveur", employeur="", entreprise=hotel, statut=StatutOffre.DIFFUSEE)
+    remise = OffreFactory(intitule="Remise 100% en rayon_2", employeur="É.Leclerc", entreprise=None)
+    client = client_as(Role.CHARGE_MISSION)
+
+    def filtre(q):
+        return sorted(_intitules(client.get(reverse("offres:liste"), {"q": q})))
+
+    assert filtre("CARISTE") == filtre("cariste") == [cariste.intitule]
+    assert filtre("logi") == [cariste.intitule]  # the employer as announced
+    assert filtre("lac") == [serveur.intitule]  # the company's name
+    assert filtre("leclerc") == [remise.intitule]
+    if connection.vendor == "postgresql":  # SQLite's UPPER() knows ASCII letters only
+        assert filtre("é.leclerc") == [remise.intitule]  # upper-cased by the database, accents included
+    assert filtre("100%") == [remise.intitule]
+    assert filtre("%") == [remise.intitule]  # a wildcard is searched as a character
+    assert filtre("_2") == [remise.intitule]
+    assert filtre("rayon 100%") == [remise.intitule]  # every word, in any order
+    assert filtre("cariste serveur") == []
+    # The stored column follows an edit.
+    cariste.intitule = "Préparateur de commandes"
+    cariste.save()
+    assert filtre("cariste") == []
+    assert filtre("préparateur") == [cariste.intitule]
