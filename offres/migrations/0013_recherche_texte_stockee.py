@@ -7,8 +7,9 @@ column) and has one trigram index, which replaces the two on the expressions: on
 keep up at each ingestion.
 
 Adding the column rewrites the table once (a few seconds for 100 000 offers, about a minute for a
-million; writes wait meanwhile). The index is then built CONCURRENTLY, the table analysed (the
-planner needs the column's statistics), and the two old indexes dropped. SQLite has no such index.
+million; writes wait meanwhile). The index is then built CONCURRENTLY, the table vacuumed and
+analysed (the planner needs the column's statistics and the visibility map), and the two old
+indexes dropped. SQLite has no such index.
 """
 
 import django.db.models.functions.text
@@ -27,7 +28,10 @@ def indexer(apps, schema_editor):
     schema_editor.execute(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS offre_recherche_trgm ON offres_offre USING gin (recherche gin_trgm_ops)"
     )
-    schema_editor.execute("ANALYZE offres_offre")
+    # The rewrite left the table without statistics nor visibility map, which autovacuum would
+    # not restore soon (no row changed): the planner then preferred reading the whole table to
+    # the dashboard's index-only scans.
+    schema_editor.execute("VACUUM (ANALYZE) offres_offre")
     for nom in ANCIENS:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {nom}")
 
