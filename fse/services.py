@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from participants.enums import MotifSortie
+from plie import audit
 
 from . import rules
 from .models import CHAMPS_DONNEES_FSE, DonneesFseParticipant, LigneAgenda, SemaineAgenda
@@ -117,8 +118,9 @@ def copier_semaine_precedente(semaine):
     return semaine.lignes.count()
 
 
+@transaction.atomic
 def _copier_lignes(source, cible, decalage=datetime.timedelta(0)):
-    LigneAgenda.objects.bulk_create(
+    audit.creer_en_lot(
         [
             LigneAgenda(
                 semaine=cible,

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from plie import audit
 from plie.models import JournalAcces
 
 from . import selectors
@@ -162,7 +163,10 @@ def sortie_confirmer(*, participant, motif, date, par, commentaire=""):
     participant.date_sortie = date
     participant.motif_sortie = motif
     participant.save()
-    HistoriqueReferent.objects.filter(participant=participant, au__isnull=True).update(au=date)
+    ouverts = list(HistoriqueReferent.objects.filter(participant=participant, au__isnull=True))
+    for historique in ouverts:
+        historique.au = date
+    audit.mettre_a_jour_en_lot(ouverts, ["au"])
     return sortie
 
 

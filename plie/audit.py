@@ -8,7 +8,8 @@ commands write with no person (« Système ») unless they run under ``au_nom_de
 
 Bulk writes (``bulk_create``/``bulk_update``/``QuerySet.update``) send no signal: a service that
 changes audited records in bulk calls ``mettre_a_jour_en_lot`` instead of ``bulk_update`` (offers
-discarded in a batch); the participants' workbook import records one summary row
+discarded in a batch, the référent history closed at an exit) and ``creer_en_lot`` instead of
+``bulk_create`` (agenda lines copied from a week); the participants' workbook import records one summary row
 (``journaliser_import``); the nightly offer ingestion is a system job, traced by its own runs.
 """
 
@@ -316,6 +317,24 @@ def mettre_a_jour_en_lot(objets, champs, *, batch_size=None):
     nombre = modele._base_manager.bulk_update(objets, champs, batch_size=batch_size)
     JournalModification.objects.bulk_create(entrees)
     return nombre
+
+
+def creer_en_lot(objets, *, batch_size=None):
+    """``bulk_create`` that also writes the creation rows a bulk write does not trigger: the
+    INSERTs, then one INSERT of the rows (same transaction as the caller's). Returns the objects,
+    with their primary keys."""
+    objets = list(objets)
+    if not objets:
+        return []
+    modele = type(objets[0])
+    crees = modele._base_manager.bulk_create(objets, batch_size=batch_size)
+    audite = AUDITES.get(modele._meta.label)
+    if audite is not None and audite.creation_suppression:
+        action = JournalModification.Action.CREATION
+        JournalModification.objects.bulk_create(
+            [_entree(objet, action, _valeurs(objet, audite, creation=True)) for objet in crees]
+        )
+    return crees
 
 
 def journaliser_import(*, par, objet_type, resume, comptes=None):

@@ -178,6 +178,7 @@ def test_a_commission_decision_is_recorded_with_its_reason_masked(client_as, ref
 def test_an_exit_is_recorded(client, referent, participant):
     connecter(client, referent)
     debut = TODAY - datetime.timedelta(days=200)
+    HistoriqueReferent.objects.create(participant=participant, referent=referent, du=debut)
     client.post(
         reverse("participants:situation", args=[participant.pk]),
         {"type": "CDD", "employeur": "Propreté Dijonnaise", "debut": debut.isoformat(), "heures_hebdo": "35"},
@@ -198,6 +199,10 @@ def test_an_exit_is_recorded(client, referent, participant):
         "date_sortie": [None, date_sortie.isoformat()],
         "motif_sortie": ["", "CDD"],
     }
+    # The référent's period closes at the exit, recorded as any change.
+    fermeture = une("participants.historiquereferent", "modification")
+    assert fermeture.utilisateur == referent and fermeture.champs == {"au": [None, date_sortie.isoformat()]}
+    assert HistoriqueReferent.objects.get(participant=participant).au == date_sortie
 
 
 # --- A failed request writes nothing ---------------------------------------------------------------
@@ -260,6 +265,26 @@ def test_an_fse_agenda_line_its_submission_and_its_lock_are_recorded(client, mak
     assert validee.utilisateur == coordinatrice
     assert validee.champs["statut"] == [StatutSemaine.SOUMISE, StatutSemaine.VALIDEE]
     assert validee.champs["validee_par"] == [None, coordinatrice.pk]
+
+
+def test_agenda_lines_copied_from_the_previous_week_are_recorded_one_by_one(client, make_user):
+    categorie = CategorieActivite.objects.filter(actif=True).first()
+    salarie = make_user(Role.REFERENT)
+    connecter(client, salarie)
+    url = reverse("fse:semaine", kwargs={"jour": LUNDI.isoformat()})
+    for jour, heures in ((0, "6"), (1, "3.5")):
+        date = (LUNDI + datetime.timedelta(days=jour)).isoformat()
+        client.post(url, {"action": "ajouter", "date": date, "categorie": categorie.pk, "heures": heures})
+    suivante = LUNDI + datetime.timedelta(days=7)
+    client.post(reverse("fse:semaine", kwargs={"jour": suivante.isoformat()}), {"action": "copier"})
+
+    copiees = entrees("fse.ligneagenda", "creation")[2:]
+    assert [entree.utilisateur for entree in copiees] == [salarie, salarie]
+    assert {entree.objet_libelle for entree in copiees} == {"agenda, semaine du 09/06/2025"}
+    assert sorted(entree.champs["heures"][1] for entree in copiees) == ["3.50", "6.00"]
+    assert sorted(entree.champs["date"][1] for entree in copiees) == ["2025-06-09", "2025-06-10"]
+    semaine = SemaineAgenda.objects.get(lundi=suivante)
+    assert sorted(int(entree.objet_id) for entree in copiees) == sorted(semaine.lignes.values_list("pk", flat=True))
 
 
 def test_offer_status_changes_are_recorded_also_when_discarded_in_bulk(client, make_user):
