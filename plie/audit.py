@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from participants.models import CHAMPS_SENSIBLES
 
@@ -73,6 +73,7 @@ class Audite:
     champs: tuple | None = None  # the fields followed; None: every concrete field
     masques: frozenset = field(default_factory=frozenset)  # changed, but stored as MASQUE
     creation_suppression: bool = True  # False: only changes of ``champs`` are recorded
+    plusieurs: tuple = ()  # many-to-many fields followed: the labels linked, before and after
 
 
 # The free texts about a person (reasons, notes, comments) are masked: health or justice facts end
@@ -81,6 +82,7 @@ AUDITES = {
     "participants.Participant": Audite(
         libelle=lambda p: p.identifiant,
         masques=CHAMPS_SENSIBLES_PARTICIPANT | IDENTITE_PARTICIPANT,
+        plusieurs=("metiers_vises",),
     ),
     "participants.HistoriqueReferent": Audite(libelle=_identifiant_participant, masques=frozenset({"motif"})),
     "participants.DecisionCommission": Audite(libelle=_identifiant_participant, masques=frozenset({"motif"})),
@@ -280,14 +282,48 @@ def _apres_suppression(sender, instance, using=None, **kwargs):
         entree.save(using=using)
 
 
+# {intermediate model: name of the many-to-many field}, filled by ``connecter``.
+_CHAMPS_PLUSIEURS = {}
+
+
+def _liens(instance, nom):
+    return sorted(str(objet) for objet in getattr(instance, nom).all())
+
+
+def _changement_plusieurs(sender, instance, action, reverse, model, pk_set, using=None, **kwargs):
+    """One row per add, remove or clear of a followed many-to-many field: the linked labels before
+    and after (the form's ``set()`` makes one remove and one add)."""
+    nom = _CHAMPS_PLUSIEURS.get(sender)
+    if reverse or nom is None:
+        return
+    cle = f"_audit_plusieurs_{nom}"
+    if action == "pre_clear":
+        instance.__dict__[cle] = _liens(instance, nom)
+        return
+    if action == "post_clear":
+        avant, apres = instance.__dict__.pop(cle, []), []
+    elif action in ("post_add", "post_remove") and pk_set:
+        apres = _liens(instance, nom)
+        changes = [str(objet) for objet in model._base_manager.filter(pk__in=pk_set)]
+        avant = sorted(set(apres) - set(changes)) if action == "post_add" else sorted(apres + changes)
+    else:
+        return
+    if avant != apres:
+        _entree(instance, JournalModification.Action.MODIFICATION, {nom: [avant, apres]}).save(using=using)
+
+
 def connecter():
     """Connect the receivers to every audited model (called once, from ``PlieConfig.ready``)."""
-    for label in AUDITES:
+    for label, audite in AUDITES.items():
         modele = apps.get_model(label)
         uid = f"plie_audit_{modele._meta.label_lower}"
         pre_save.connect(_avant_enregistrement, sender=modele, dispatch_uid=uid)
         post_save.connect(_apres_enregistrement, sender=modele, dispatch_uid=uid)
         post_delete.connect(_apres_suppression, sender=modele, dispatch_uid=uid)
+        for nom in audite.plusieurs:
+            intermediaire = getattr(modele, nom).through
+            _CHAMPS_PLUSIEURS[intermediaire] = nom
+            m2m_changed.connect(_changement_plusieurs, sender=intermediaire, dispatch_uid=f"{uid}_{nom}")
 
 
 # --- Bulk writes and purge ------------------------------------------------------------------------

@@ -22,7 +22,8 @@ def _libelles_champs():
     libelles = {}
     for objet_type, _label in types_audites():
         modele = apps.get_model(objet_type)
-        libelles[objet_type] = {champ.name: champ.verbose_name for champ in modele._meta.concrete_fields}
+        champs = [*modele._meta.concrete_fields, *modele._meta.many_to_many]
+        libelles[objet_type] = {champ.name: champ.verbose_name for champ in champs}
     return libelles
 
 
@@ -33,6 +34,8 @@ def _valeur(valeur):
         return "oui"
     if valeur is False:
         return "non"
+    if isinstance(valeur, list):  # the labels of a many-to-many field, the reasons of an exit
+        return ", ".join(map(str, valeur)) or "—"
     return str(valeur)
 
 

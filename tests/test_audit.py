@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from fse.models import CategorieActivite, SemaineAgenda
 from fse.rules import StatutSemaine
@@ -21,7 +22,7 @@ from participants.enums import StatutParticipant
 from participants.factories import ParticipantFactory
 from participants.models import HistoriqueReferent, Participant
 from plie import audit
-from plie.models import Commune, JournalAcces, JournalModification, NiveauFormation
+from plie.models import Commune, JournalAcces, JournalModification, MetierRome, NiveauFormation
 from plie.roles import Role
 from tests.conftest import connecter, needs
 from tests.participants.test_classeur import ligne, lire, xlsx
@@ -132,6 +133,33 @@ def test_editing_a_record_keeps_before_and_after_of_the_changed_fields_only(clie
         "heures_hebdo_max": [None, 24],
         "sante_handicap": [MASQUE, MASQUE],
     }
+
+
+def test_the_professional_project_is_recorded_as_the_jobs_before_and_after(client, make_user, referent, participant):
+    cariste, vendeur, plongeur = MetierRome.objects.order_by("code")[:3]
+    participant.metiers_vises.set([cariste, vendeur])
+    depart = len(entrees("participants.participant"))
+    connecter(client, referent)
+    url = reverse("participants:modifier", args=[participant.pk])
+    donnees = donnees_du_formulaire(client.get(url).context["form"])
+    donnees["metiers_vises"] = [str(vendeur.pk), str(plongeur.pk)]
+    assert client.post(url, donnees).status_code == 302
+
+    retrait, ajout = entrees("participants.participant")[depart:]
+    assert retrait.utilisateur == ajout.utilisateur == referent
+    assert retrait.champs == {"metiers_vises": [sorted([str(cariste), str(vendeur)]), [str(vendeur)]]}
+    assert ajout.champs == {"metiers_vises": [[str(vendeur)], sorted([str(vendeur), str(plongeur)])]}
+    participant.metiers_vises.clear()
+    vide = entrees("participants.participant")[-1]
+    assert vide.champs == {"metiers_vises": [sorted([str(vendeur), str(plongeur)]), []]}
+    participant.metiers_vises.add(vendeur, vendeur)
+    participant.metiers_vises.add(vendeur)  # already there: nothing changes, nothing is written
+    assert len(entrees("participants.participant")) == depart + 4
+
+    connecter(client, make_user(Role.ADMINISTRATEUR))
+    page = client.get(reverse("journal"), {"objet_type": "participants.participant"}).content.decode()
+    assert "Métiers visés (projet professionnel) : " in page
+    assert escape(f"{vendeur}, {plongeur}") in page
 
 
 def test_saving_a_record_unchanged_writes_nothing(client, referent, participant):
