@@ -8,6 +8,7 @@ Rules and writes; the pages and the middleware are in ``plie.securite_web``, the
 import re
 from base64 import b32encode
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user, user_has_device
 from django_otp import verify_token as otp_verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -71,6 +73,19 @@ def est_code_application(code):
     return code.isdigit() and len(code) in (6, 8)
 
 
+def empreinte_code_secours(code, cle=None):
+    """What is stored of a backup code: a hash keyed with ``SECRET_KEY`` (HMAC-SHA256), 16 base32
+    characters as django-otp's column holds. A copy of the database alone gives no usable code."""
+    mac = salted_hmac("plie.securite.code_secours", code, secret=cle, algorithm="sha256").digest()
+    return b32encode(mac).decode()[:16].lower()
+
+
+def empreintes_possibles(code):
+    """The code's hash under the current key and the previous ones (``SECRET_KEY_FALLBACKS``): a
+    change of key does not void the codes already handed out."""
+    return [empreinte_code_secours(code, cle) for cle in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
 def cle_en_base32(appareil):
     """The secret as the authenticator apps ask it when typed by hand, in groups of four."""
     texte = b32encode(appareil.bin_key).decode().rstrip("=")
@@ -123,9 +138,35 @@ def verifier_code(user, code):
     if appareils and all(attentes):
         return None, min(attentes)
     for appareil, attente in zip(appareils, attentes, strict=True):
-        if not attente and otp_verify_token(user, appareil.persistent_id, code):
+        if attente:
+            continue
+        if isinstance(appareil, StaticDevice):
+            accepte = utiliser_code_secours(appareil, code)
+        else:
+            accepte = otp_verify_token(user, appareil.persistent_id, code)
+        if accepte:
             return appareil, 0
     return None, 0
+
+
+@transaction.atomic
+def utiliser_code_secours(appareil, code):
+    """django-otp's ``StaticDevice.verify_token`` on the stored hashes: the code is spent (deleted)
+    when accepted, a wrong one counts for the device's throttling. The device row is locked, so
+    that two requests cannot spend the same code."""
+    appareil = StaticDevice.objects.select_for_update().get(pk=appareil.pk)
+    permis, _ = appareil.verify_is_allowed()
+    if not permis:
+        return False
+    jeton = appareil.token_set.filter(token__in=empreintes_possibles(code)).first()
+    if jeton is None:
+        appareil.throttle_increment()
+        return False
+    jeton.delete()
+    appareil.throttle_reset(commit=False)
+    appareil.set_last_used_timestamp(commit=False)
+    appareil.save()
+    return True
 
 
 @transaction.atomic
@@ -150,7 +191,8 @@ def confirmer_application(user, appareil, code):
 
 @transaction.atomic
 def generer_codes_secours(user):
-    """Ten new single-use backup codes, replacing the previous ones (shown once to their holder)."""
+    """Ten new single-use backup codes, replacing the previous ones (shown once to their holder,
+    stored as hashes)."""
     appareil = StaticDevice.objects.filter(user=user).order_by("pk").first()
     if appareil is None:
         appareil = StaticDevice.objects.create(user=user, name=NOM_CODES_SECOURS)
@@ -158,7 +200,7 @@ def generer_codes_secours(user):
     codes = set()
     while len(codes) < NB_CODES_SECOURS:
         codes.add(StaticToken.random_token())
-    StaticToken.objects.bulk_create(StaticToken(device=appareil, token=code) for code in codes)
+    StaticToken.objects.bulk_create(StaticToken(device=appareil, token=empreinte_code_secours(code)) for code in codes)
     return sorted(codes)
 
 

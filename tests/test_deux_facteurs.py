@@ -50,6 +50,15 @@ def avec_application(user):
     return appareil, codes
 
 
+def stockes(user):
+    """The backup codes as stored: hashes."""
+    return set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+
+
+def empreintes(codes):
+    return {securite.empreinte_code_secours(c) for c in codes}
+
+
 def mot_de_passe(client, user, **extra):
     return client.post(reverse("connexion"), {"username": user.email, "password": DEMO_PASSWORD, **extra})
 
@@ -176,6 +185,61 @@ def test_un_code_de_secours_ne_sert_qu_une_fois(make_user):
 
 
 @pytest.mark.django_db
+def test_les_codes_de_secours_ne_sont_stockes_que_haches(make_user, settings):
+    user = make_user(Role.REFERENT)
+    _, codes = avec_application(user)
+    stockes_avant = stockes(user)
+    assert not stockes_avant & set(codes) and all(len(s) == 16 for s in stockes_avant)
+    assert stockes_avant == empreintes(codes)
+    # The hash depends on the secret key: a copy of the table alone gives nothing to try.
+    cle_initiale = settings.SECRET_KEY
+    settings.SECRET_KEY = "une-autre-cle-" + "x" * 40
+    assert not empreintes(codes) & stockes_avant
+    # After a change of key, the codes handed out still work while the old key is a fallback.
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY.replace("une-autre", "ancienne")]
+    appareil = StaticDevice.objects.get(user=user)
+    assert not securite.utiliser_code_secours(appareil, codes[0])
+    sans_attente()
+    settings.SECRET_KEY_FALLBACKS = [cle_initiale]
+    assert securite.utiliser_code_secours(appareil, codes[0])
+    assert not securite.utiliser_code_secours(appareil, codes[0])  # spent
+
+
+@pytest.mark.django_db
+def test_un_mauvais_code_de_secours_compte_pour_le_freinage(make_user):
+    user = make_user(Role.REFERENT)
+    _, codes = avec_application(user)
+    appareil = StaticDevice.objects.get(user=user)
+    assert not securite.utiliser_code_secours(appareil, "aaaaaaaa")
+    appareil.refresh_from_db()
+    assert appareil.throttling_failure_count == 1
+    # Throttled: even a right code waits, and is not spent.
+    assert not securite.utiliser_code_secours(appareil, codes[0])
+    assert StaticToken.objects.filter(device=appareil).count() == 10
+    sans_attente()
+    assert securite.utiliser_code_secours(appareil, codes[0])
+    appareil.refresh_from_db()
+    assert appareil.throttling_failure_count == 0 and appareil.last_used_at is not None
+
+
+@pytest.mark.django_db
+def test_la_migration_hache_les_codes_distribues_en_clair(make_user):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("plie.migrations.0009_codes_de_secours_haches")
+    user = make_user(Role.REFERENT)
+    appareil = StaticDevice.objects.create(user=user, name=securite.NOM_CODES_SECOURS)
+    StaticToken.objects.bulk_create(StaticToken(device=appareil, token=c) for c in ("abcdefgh", "ijklmnop"))
+    migration.hacher(apps, None)
+    assert stockes(user) == empreintes(["abcdefgh", "ijklmnop"])
+    migration.hacher(apps, None)  # run again: hashes are left as they are
+    assert stockes(user) == empreintes(["abcdefgh", "ijklmnop"])
+    assert securite.utiliser_code_secours(appareil, "abcdefgh")
+
+
+@pytest.mark.django_db
 def test_un_nouvel_essai_trop_rapide_est_freine(client, make_user, horloge):
     user = make_user(Role.REFERENT)
     appareil, _ = avec_application(user)
@@ -274,7 +338,7 @@ def test_l_enrolement_par_qr_code_puis_la_connexion_avec_l_application(client, m
     page = client.get(reverse("securite_compte")).content.decode()
     codes = re.findall(r"<li>([a-z2-7]{8})</li>", page)
     assert len(codes) == 10
-    assert set(codes) == set(StaticToken.objects.filter(device__user=admin).values_list("token", flat=True))
+    assert {securite.empreinte_code_secours(c) for c in codes} == stockes(admin)
     assert not re.findall(r"<li>([a-z2-7]{8})</li>", client.get(reverse("securite_compte")).content.decode())
     # This session is verified: the administration opens, the admin site too.
     assert client.get(reverse("espace_administrateur")).status_code == 200
@@ -309,12 +373,12 @@ def test_regenerer_les_codes_de_secours_demande_le_mot_de_passe(client, make_use
     _, anciens = avec_application(user)
     connecter_verifie(client, user)
     client.post(reverse("securite_codes"), {"mot_de_passe": "mauvais"})
-    assert set(StaticToken.objects.values_list("token", flat=True)) == set(anciens)
+    assert stockes(user) == empreintes(anciens)
     client.post(reverse("securite_codes"), {"mot_de_passe": DEMO_PASSWORD})
-    nouveaux = set(StaticToken.objects.values_list("token", flat=True))
-    assert len(nouveaux) == 10 and not nouveaux & set(anciens)
+    nouveaux = stockes(user)
+    assert len(nouveaux) == 10 and not nouveaux & empreintes(anciens)
     page = client.get(reverse("securite_compte")).content.decode()
-    assert set(re.findall(r"<li>([a-z2-7]{8})</li>", page)) == nouveaux
+    assert empreintes(re.findall(r"<li>([a-z2-7]{8})</li>", page)) == nouveaux
 
 
 @pytest.mark.django_db
@@ -327,7 +391,7 @@ def test_les_mauvais_mots_de_passe_de_confirmation_comptent_pour_le_blocage(clie
     assert client.post(reverse("securite_codes"), {"mot_de_passe": "devine"}).status_code == 429
     # Locked: even the right password no longer changes anything from this address.
     client.post(reverse("securite_codes"), {"mot_de_passe": DEMO_PASSWORD})
-    assert set(StaticToken.objects.values_list("token", flat=True)) == set(anciens)
+    assert stockes(user) == empreintes(anciens)
 
 
 def connecter_verifie(client, user):
