@@ -30,6 +30,10 @@ if PRODUCTION:
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The previous keys after a change of SECRET_KEY: sessions, reset links and backup codes signed
+# or hashed with them stay valid until they are removed from here.
+# An empty entry (« SECRET_KEY_FALLBACKS= » left in .env) would accept what anyone can sign.
+SECRET_KEY_FALLBACKS = [cle for cle in env.list("SECRET_KEY_FALLBACKS", default=[]) if cle.strip()]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

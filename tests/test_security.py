@@ -64,6 +64,18 @@ def test_check_deploy_is_clean_in_production_mode():
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_stays_clean_with_an_empty_list_of_previous_keys_and_flags_a_weak_one():
+    production = {
+        "PLIE_MODE": "production",
+        "SECRET_KEY": "x7Gq2-LmN9pR4sT6vW8yZ0aB3cD5eF7gH9jK1mP3qS5uV7wY9zA2bC4dE6fG8hJ0",
+        "ALLOWED_HOSTS": "plie.example.fr",
+    }
+    # « SECRET_KEY_FALLBACKS= » as .env.example leaves it: no empty key accepted, no warning.
+    assert _check_deploy({**production, "SECRET_KEY_FALLBACKS": ""}).returncode == 0
+    faible = _check_deploy({**production, "SECRET_KEY_FALLBACKS": "courte"})
+    assert faible.returncode != 0 and "SECRET_KEY_FALLBACKS" in faible.stdout + faible.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = _check_deploy({"PLIE_MODE": "production", "ALLOWED_HOSTS": "plie.example.fr", "SECRET_KEY": ""})
     env_without = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
