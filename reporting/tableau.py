@@ -14,6 +14,7 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from participants.models import Participant
@@ -52,7 +53,10 @@ def perimetre_de(user):
     return Participant.objects.filter(referent=user)
 
 
-CLE_VERSION = "reporting:tableau:version"
+def _cle(suffixe):
+    """A cache key named by database: two databases may share one Redis (a test server, the
+    benchmarks' data sets), and must not serve each other's figures."""
+    return f"reporting:tableau:{connection.settings_dict['NAME']}:{suffixe}"
 
 
 def tableau_de_bord(periode, user, *, recalculer=False):
@@ -66,9 +70,9 @@ def tableau_en_cache(periode, referent=None, *, recalculer=False):
     duree = settings.TABLEAU_CACHE_SECONDES
     if not duree:
         return calculer_tableau_de_bord(periode, referent)
-    version = cache.get_or_set(CLE_VERSION, 1, timeout=None)
+    version = cache.get_or_set(_cle("version"), 1, timeout=None)
     perimetre = "plie" if referent is None else f"referent-{referent.pk}"
-    cle = f"reporting:tableau:{version}:{perimetre}:{periode.debut:%Y%m%d}:{periode.fin:%Y%m%d}"
+    cle = _cle(f"{version}:{perimetre}:{periode.debut:%Y%m%d}:{periode.fin:%Y%m%d}")
     tableau = None if recalculer else cache.get(cle)
     if tableau is None:
         tableau = calculer_tableau_de_bord(periode, referent)
@@ -79,9 +83,9 @@ def tableau_en_cache(periode, referent=None, *, recalculer=False):
 def oublier_tableaux(**kwargs):
     """Forget every computed dashboard (a new version makes every key a new one)."""
     try:
-        cache.incr(CLE_VERSION)
+        cache.incr(_cle("version"))
     except ValueError:  # not set yet, or evicted
-        cache.set(CLE_VERSION, 1, timeout=None)
+        cache.set(_cle("version"), 1, timeout=None)
 
 
 def calculer_tableau_de_bord(periode, referent=None):

@@ -110,3 +110,16 @@ def test_the_usual_periods_are_computed_ahead_into_the_cache(jeu, client_as, set
         response = client.get(reverse("reporting:tableau"))  # this month, one of the usual periods
     assert response.status_code == 200 and response.context["tableau"].complet
     assert not [q for q in requetes if "participants_participant" in q["sql"] or "offres_offre" in q["sql"]]
+
+
+def test_two_databases_sharing_one_cache_never_see_each_others_dashboard(jeu, client_as, monkeypatch):  # noqa: F811
+    from reporting import tableau as module
+
+    client = client_as(Role.COORDINATRICE)
+    ici = _tableau(client)[0]
+    # Another database behind the same Redis: same period, same scope, nothing to take from here.
+    monkeypatch.setitem(connection.settings_dict, "NAME", connection.settings_dict["NAME"] + "_autre")
+    assert module._cle("version").endswith("_autre:version")
+    with CaptureQueriesContext(connection) as requetes:
+        ailleurs = module.tableau_en_cache(ici.periode)
+    assert ailleurs.calcule_le > ici.calcule_le and len(requetes) > 0  # computed, not served
